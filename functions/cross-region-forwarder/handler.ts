@@ -1,0 +1,23 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { eventBridge } from '#shared/aws-clients';
+import { requireEnv } from '#shared/config';
+import { deadLetter } from '#shared/dead-letter';
+import { instrumented, logger } from '#shared/powertools';
+import { putEventsReliably } from '#shared/publish-events';
+import { forward, type ForwardPorts } from './forward';
+
+const targetRegion = requireEnv('TARGET_REGION');
+const deadLetterQueueUrl = requireEnv('DEAD_LETTER_QUEUE_URL');
+
+const ports: ForwardPorts = {
+  targetBusArn: requireEnv('TARGET_EVENT_BUS_ARN'),
+  // Few in-process attempts: during a partition the SQS retries and the DLQ are the buffer, not this function's clock.
+  publish: (entries) => putEventsReliably(eventBridge(targetRegion), entries, { maxAttempts: 2 }),
+  deadLetter: (body, reason) => deadLetter(deadLetterQueueUrl, { body, reason, component: 'cross-region-forwarder' }),
+};
+
+export const handler = instrumented(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const retry = await forward(event.Records, ports);
+  logger.info('forwarded batch', { targetRegion, records: event.Records.length, retry: retry.length });
+  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
+});

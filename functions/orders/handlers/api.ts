@@ -1,0 +1,105 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { apiLimits, placeOrderRequestSchema } from '#contracts/api';
+import { orderIdSchema } from '#contracts/primitives';
+import { correlate, instrumented, logger } from '#shared/powertools';
+import { UnknownSkuError } from '../domain/order';
+import type { Clock, OrderRepository } from '../domain/ports';
+import { getOrder, IdempotencyKeyReusedError, placeOrder, UnknownOrderError } from '../domain/use-cases';
+import { json, problem, zodErrors } from './http';
+
+export interface ApiPorts {
+  orders: OrderRepository;
+  clock: Clock;
+}
+
+type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
+
+const header = (event: ApiEvent, name: string): string | undefined => {
+  // HTTP APIs lower-case header names; other front doors (and tests) may not.
+  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1];
+};
+
+function principalOf(event: ApiEvent): string {
+  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
+  return typeof claims?.sub === 'string' ? claims.sub : 'anonymous';
+}
+
+function readBody(event: ApiEvent): { text: string } | { error: APIGatewayProxyResultV2 } {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > apiLimits.maxBodyBytes) {
+    return { error: problem(413, 'body-too-large', 'Request body too large', `the body must be at most ${apiLimits.maxBodyBytes} bytes`) };
+  }
+  return { text };
+}
+
+async function postOrder(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayProxyResultV2> {
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    return problem(415, 'unsupported-media-type', 'Unsupported content type', `send the order as application/json (got ${contentType || 'no content-type'})`);
+  }
+  const idempotencyKey = header(event, 'idempotency-key')?.trim() ?? '';
+  if (!apiLimits.idempotencyKeyPattern.test(idempotencyKey)) {
+    return problem(400, 'invalid-idempotency-key', 'Idempotency-Key header missing or invalid', 'send an Idempotency-Key header of 8-128 characters [A-Za-z0-9._:-], e.g. a UUID, and reuse it when you retry');
+  }
+  const body = readBody(event);
+  if ('error' in body) return body.error;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.text);
+  } catch {
+    return problem(400, 'malformed-json', 'Malformed JSON', 'the request body is not valid JSON');
+  }
+  const request = placeOrderRequestSchema.safeParse(payload);
+  if (!request.success) return problem(400, 'invalid-order', 'Invalid order', 'the order does not match the schema', zodErrors(request.error));
+
+  try {
+    const { orderId, replayed } = await placeOrder({ request: request.data, idempotencyKey, principal: principalOf(event) }, ports);
+    correlate(orderId);
+    logger.info(replayed ? 'order request replayed' : 'order placed', { replayed });
+    return json(202, { orderId, status: 'PENDING', replayed }, { location: `/orders/${orderId}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) });
+  } catch (error) {
+    if (error instanceof UnknownSkuError) {
+      return problem(422, 'unknown-sku', 'Unknown SKU', error.message, error.skus.map((sku) => ({ path: 'items.sku', message: `unknown sku ${sku}` })));
+    }
+    if (error instanceof IdempotencyKeyReusedError) return problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', error.message);
+    throw error;
+  }
+}
+
+async function getOrderById(rawId: string, ports: ApiPorts): Promise<APIGatewayProxyResultV2> {
+  const id = orderIdSchema.safeParse(rawId);
+  if (!id.success) return problem(400, 'invalid-order-id', 'Invalid order id', 'an order id is a UUID');
+  correlate(id.data);
+  try {
+    const order = await getOrder(id.data, ports);
+    return json(200, order);
+  } catch (error) {
+    if (error instanceof UnknownOrderError) return problem(404, 'order-not-found', 'Order not found', error.message);
+    throw error;
+  }
+}
+
+/** Routes on method and path, so it serves any HTTP API stage or route key style. */
+export async function handleApiRequest(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayProxyResultV2> {
+  const method = event.requestContext.http.method.toUpperCase();
+  const path = (event.rawPath ?? '').replace(/\/+$/, '');
+  const byId = /\/orders\/([^/]+)$/.exec(path);
+  if (path.endsWith('/orders') && method === 'POST') return postOrder(event, ports);
+  if (byId && method === 'GET') return getOrderById(decodeURIComponent(byId[1]!), ports);
+  if (path.endsWith('/orders') || byId) return problem(405, 'method-not-allowed', 'Method not allowed', `${method} is not supported on ${path}`);
+  return problem(404, 'no-such-route', 'Not found', `no route for ${method} ${path}`);
+}
+
+/** Wraps the router so an unexpected failure is a 500 problem with no internals leaked. */
+export function apiHandler(ports: ApiPorts) {
+  return instrumented(async (event: ApiEvent): Promise<APIGatewayProxyResultV2> => {
+    try {
+      return await handleApiRequest(event, ports);
+    } catch (error) {
+      logger.error('request failed', { error });
+      return problem(500, 'internal', 'Internal error', 'the order service failed; retry with the same Idempotency-Key');
+    }
+  });
+}

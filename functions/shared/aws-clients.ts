@@ -1,0 +1,32 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './powertools';
+
+/**
+ * SDK clients, created once per execution environment and traced. Clients are
+ * lazy so that a function pays only for the clients it uses at cold start.
+ */
+function lazy<T>(create: () => T): () => T {
+  let instance: T | undefined;
+  return () => (instance ??= create());
+}
+
+export const dynamoDb = lazy(() => tracer.captureAWSv3Client(new DynamoDBClient({})));
+export const documentClient = lazy(() =>
+  DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
+);
+export const sqs = lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
+
+/** One EventBridge client per region: cross-region forwarding writes to the other region's bus. */
+const eventBridgeClients = new Map<string, EventBridgeClient>();
+export function eventBridge(region?: string): EventBridgeClient {
+  const key = region ?? '';
+  let client = eventBridgeClients.get(key);
+  if (!client) {
+    client = tracer.captureAWSv3Client(new EventBridgeClient(region ? { region } : {}));
+    eventBridgeClients.set(key, client);
+  }
+  return client;
+}

@@ -1,0 +1,100 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import type { EventContract, EventDetail } from '#contracts/envelope';
+import { dynamoDb } from './aws-clients';
+import { deadLetter } from './dead-letter';
+import { correlate, instrumented, logger } from './powertools';
+
+/** Raised for a message that no retry can fix; it goes to the DLQ at once, with this message as the reason. */
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
+}
+
+/** The EventBridge event as an SQS rule target delivers it (the whole event is the message body). */
+const eventBridgeEventSchema = z.object({
+  source: z.string(),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+});
+
+/** Maps each subscribed contract's detail type to its use case. */
+export type EventHandlers<S extends readonly EventContract[]> = {
+  [K in S[number]['detailType']]: (detail: EventDetail<Extract<S[number], { detailType: K }>>) => Promise<string>;
+};
+
+export interface EventConsumerSpec<S extends readonly EventContract[]> {
+  /** Names the consumer in logs and in dead-letter reasons, e.g. `inventory-consumer`. */
+  component: string;
+  handlers: EventHandlers<S>;
+  deadLetterQueueUrl: string;
+  idempotencyTableName: string;
+  /** Idempotency records outlive the longest redrive or archive replay we support. */
+  idempotencyTtlSeconds?: number;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Parses an SQS record into the contract it matches, or explains why it is poison. */
+export function parseRecord(subscriptions: readonly EventContract[], body: string): { contract: EventContract; detail: EventDetail<EventContract> } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new PoisonMessageError('message body is not JSON');
+  }
+  const event = eventBridgeEventSchema.safeParse(json);
+  if (!event.success) throw new PoisonMessageError(`not an EventBridge event: ${describeIssues(event.error)}`);
+  const { source, 'detail-type': detailType } = event.data;
+  const contract = subscriptions.find((candidate) => candidate.detailType === detailType && candidate.source === source);
+  if (!contract) throw new PoisonMessageError(`no subscription for ${source}/${detailType}`);
+  const detail = contract.detail.safeParse(event.data.detail);
+  if (!detail.success) throw new PoisonMessageError(`${detailType} v${contract.version} contract violated: ${describeIssues(detail.error)}`);
+  return { contract, detail: detail.data };
+}
+
+/**
+ * The one SQS consumer of a context: Powertools batch processing with partial
+ * failures, idempotency keyed on the envelope eventId (a redriven message has a
+ * new SQS messageId but the same eventId), and poison messages dead-lettered at
+ * once with their reason so they never block or slow the rest of the batch.
+ */
+export function eventConsumer<const S extends readonly EventContract[]>(subscriptions: S, spec: EventConsumerSpec<NoInfer<S>>) {
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'metadata.eventId',
+    expiresAfterSeconds: spec.idempotencyTtlSeconds ?? 7 * 24 * 3600,
+  });
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: spec.idempotencyTableName, awsSdkV3Client: dynamoDb() });
+  const handlers = spec.handlers as unknown as Record<string, (detail: EventDetail<EventContract>) => Promise<string>>;
+
+  const apply = makeIdempotent(
+    async (detail: EventDetail<EventContract>): Promise<string> => handlers[detail.metadata.type]!(detail),
+    // A stable prefix keeps idempotency records valid across function renames and redeploys.
+    { persistenceStore, config: idempotencyConfig, keyPrefix: spec.component },
+  );
+
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    let parsed: ReturnType<typeof parseRecord>;
+    try {
+      parsed = parseRecord(subscriptions, record.body);
+    } catch (error) {
+      if (!(error instanceof PoisonMessageError)) throw error;
+      await deadLetter(spec.deadLetterQueueUrl, { body: record.body, reason: error.message, component: spec.component });
+      return;
+    }
+    const { metadata } = parsed.detail;
+    correlate(metadata.correlationId);
+    const outcome = await apply(parsed.detail);
+    logger.info('event handled', { eventType: metadata.type, eventId: metadata.eventId, outcome });
+  };
+
+  const processor = new BatchProcessor(EventType.SQS);
+  return instrumented(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    idempotencyConfig.registerLambdaContext(context);
+    return processPartialResponse(event, processRecord, processor, { context });
+  });
+}

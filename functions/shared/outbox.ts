@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { EventContract, EventData, EventDetail } from '#contracts/envelope';
+
+/** Outbox rows live in the context's own table, next to the state they describe. */
+export const outboxKeyPrefix = 'OUTBOX#';
+export const outboxKind = 'outbox';
+/** Published rows are deleted by the relay; the TTL only bounds a row the relay could never delete. */
+const outboxRetentionSeconds = 14 * 24 * 3600;
+
+export const outboxRowSchema = z.object({
+  pk: z.string().startsWith(outboxKeyPrefix),
+  kind: z.literal(outboxKind),
+  eventId: z.uuid(),
+  source: z.string().min(1),
+  detailType: z.string().min(1),
+  /** The EventBridge detail, serialized once by the writer and published byte for byte. */
+  detail: z.string().min(2),
+  correlationId: z.string().min(1),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.number().int(),
+});
+export type OutboxRow = z.infer<typeof outboxRowSchema>;
+
+/** An event a use case decided to emit; the adapter turns it into an outbox row. */
+export interface PendingEvent<C extends EventContract = EventContract> {
+  contract: C;
+  data: EventData<C>;
+}
+
+export const emit = <C extends EventContract>(contract: C, data: EventData<C>): PendingEvent<C> => ({ contract, data });
+
+export interface Causation {
+  /** The order id. */
+  correlationId: string;
+  /** The eventId or idempotency key of what caused the new event. */
+  causationId: string;
+}
+
+export interface OutboxEnvironment {
+  region: string;
+  now: () => Date;
+  newId?: () => string;
+}
+
+export function outboxRow(event: PendingEvent, cause: Causation, environment: OutboxEnvironment): OutboxRow {
+  const eventId = (environment.newId ?? randomUUID)();
+  const occurredAt = environment.now();
+  const traceHeader = process.env._X_AMZN_TRACE_ID;
+  const detail: EventDetail<EventContract> = {
+    metadata: {
+      eventId,
+      type: event.contract.detailType,
+      version: event.contract.version,
+      occurredAt: occurredAt.toISOString(),
+      correlationId: cause.correlationId,
+      causationId: cause.causationId,
+      originRegion: environment.region,
+      ...(traceHeader ? { traceHeader } : {}),
+    },
+    data: event.data,
+  };
+  // Validate on the way in: a row that would fail its consumers' parsers must never be committed.
+  event.contract.detail.parse(detail);
+  return {
+    pk: `${outboxKeyPrefix}${eventId}`,
+    kind: outboxKind,
+    eventId,
+    source: event.contract.source,
+    detailType: event.contract.detailType,
+    detail: JSON.stringify(detail),
+    correlationId: cause.correlationId,
+    createdAt: occurredAt.toISOString(),
+    expiresAt: Math.floor(occurredAt.getTime() / 1000) + outboxRetentionSeconds,
+  };
+}

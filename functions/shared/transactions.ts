@@ -1,0 +1,31 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { outboxRow, type Causation, type OutboxEnvironment, type PendingEvent } from './outbox';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The transaction items that append a use case's events to the context's outbox. */
+export function outboxPuts(tableName: string, events: PendingEvent[], cause: Causation, environment: OutboxEnvironment): TransactItem[] {
+  return events.map((event) => ({
+    Put: { TableName: tableName, Item: outboxRow(event, cause, environment), ConditionExpression: 'attribute_not_exists(pk)' },
+  }));
+}
+
+/**
+ * True when the transaction was cancelled because the condition of the item at
+ * `index` failed, as opposed to a conflict or throttling, which are retryable.
+ */
+export function conditionFailedAt(error: unknown, index: number): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
+  );
+}
+
+/** Indexes of the items whose condition failed, when that is the only reason the transaction was cancelled. */
+export function failedConditions(error: unknown): number[] | undefined {
+  if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) return undefined;
+  const codes = error.CancellationReasons.map((reason) => reason.Code ?? 'None');
+  if (codes.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return undefined;
+  return codes.flatMap((code, index) => (code === 'ConditionalCheckFailed' ? [index] : []));
+}
