@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { customerIdSchema, skuSchema } from './primitives';
+import * as z from 'zod';
+import { customerIdSchema, maxOrderLines, orderLines, skuSchema } from './primitives';
 
 /** Limits of the orders API, each with its reason. */
 export const apiLimits = {
   /** Keeps the order row plus its history far below DynamoDB's 400 KB item limit. */
   maxBodyBytes: 16 * 1024,
-  /** Inventory reserves every line in one TransactWriteItems (100 actions max) next to its own rows. */
-  maxLines: 25,
+  maxLines: maxOrderLines,
   maxQuantityPerLine: 100,
   idempotencyKeyPattern: /^[A-Za-z0-9._:-]{8,128}$/,
 } as const;
@@ -15,20 +14,14 @@ export const apiLimits = {
 export const placeOrderRequestSchema = z
   .object({
     customerId: customerIdSchema,
-    items: z
-      .array(
-        z
-          .object({
-            sku: skuSchema,
-            quantity: z.number().int().positive().max(apiLimits.maxQuantityPerLine),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(apiLimits.maxLines)
-      .refine((items) => new Set(items.map((item) => item.sku)).size === items.length, {
-        message: 'each sku may appear only once; add up the quantities',
-      }),
+    items: orderLines(
+      z
+        .object({
+          sku: skuSchema,
+          quantity: z.number().int().positive().max(apiLimits.maxQuantityPerLine),
+        })
+        .strict(),
+    ),
   })
   .strict();
 export type PlaceOrderRequest = z.infer<typeof placeOrderRequestSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The bounded contexts. An event's source is `duckstore.<context>` of the context that emits it. */
 export const contextNames = ['orders', 'inventory', 'payments', 'notifications'] as const;

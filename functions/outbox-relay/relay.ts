@@ -2,7 +2,7 @@ import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { outboxKind, outboxRowSchema, type OutboxRow } from '#shared/outbox';
+import { outboxKind, outboxRowSchema, type OutboxRow } from '#contracts/outbox';
 import type { FailedEntry } from '#shared/publish-events';
 
 export interface RelayPorts {

@@ -1,26 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { EventContract, EventData, EventDetail } from '#contracts/envelope';
+import { outboxKeyPrefix, outboxKind, type OutboxRow } from '#contracts/outbox';
 
-/** Outbox rows live in the context's own table, next to the state they describe. */
-export const outboxKeyPrefix = 'OUTBOX#';
-export const outboxKind = 'outbox';
 /** Published rows are deleted by the relay; the TTL only bounds a row the relay could never delete. */
 const outboxRetentionSeconds = 14 * 24 * 3600;
-
-export const outboxRowSchema = z.object({
-  pk: z.string().startsWith(outboxKeyPrefix),
-  kind: z.literal(outboxKind),
-  eventId: z.uuid(),
-  source: z.string().min(1),
-  detailType: z.string().min(1),
-  /** The EventBridge detail, serialized once by the writer and published byte for byte. */
-  detail: z.string().min(2),
-  correlationId: z.string().min(1),
-  createdAt: z.iso.datetime(),
-  expiresAt: z.number().int(),
-});
-export type OutboxRow = z.infer<typeof outboxRowSchema>;
 
 /** An event a use case decided to emit; the adapter turns it into an outbox row. */
 export interface PendingEvent<C extends EventContract = EventContract> {

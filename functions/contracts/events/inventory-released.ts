@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent } from '../envelope';
-import { orderIdSchema, skuSchema } from '../primitives';
+import { orderIdSchema, orderLines, skuSchema } from '../primitives';
 
 /** A reservation was given back to available stock (compensation of InventoryReserved). */
 export const InventoryReleased = defineEvent({
@@ -9,6 +9,6 @@ export const InventoryReleased = defineEvent({
   version: 1,
   data: z.object({
     orderId: orderIdSchema,
-    lines: z.array(z.object({ sku: skuSchema, quantity: z.number().int().positive() })).min(1),
+    lines: orderLines(z.object({ sku: skuSchema, quantity: z.number().int().positive() })),
   }),
 });

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent } from '../envelope';
-import { customerIdSchema, moneySchema, orderIdSchema, skuSchema } from '../primitives';
+import { customerIdSchema, moneySchema, orderIdSchema, orderLines, skuSchema } from '../primitives';
 
 /**
  * Stock for every line is held for the order. Carries the amount to charge so
@@ -13,7 +13,7 @@ export const InventoryReserved = defineEvent({
   data: z.object({
     orderId: orderIdSchema,
     customerId: customerIdSchema,
-    lines: z.array(z.object({ sku: skuSchema, quantity: z.number().int().positive() })).min(1),
+    lines: orderLines(z.object({ sku: skuSchema, quantity: z.number().int().positive() })),
     total: moneySchema,
   }),
 });

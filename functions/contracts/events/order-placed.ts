@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent } from '../envelope';
-import { customerIdSchema, moneySchema, orderIdSchema, orderLineSchema } from '../primitives';
+import { customerIdSchema, moneySchema, orderIdSchema, orderLineSchema, orderLines } from '../primitives';
 
 /** An order was accepted by the API. Starts the saga. */
 export const OrderPlaced = defineEvent({
@@ -10,7 +10,7 @@ export const OrderPlaced = defineEvent({
   data: z.object({
     orderId: orderIdSchema,
     customerId: customerIdSchema,
-    lines: z.array(orderLineSchema).min(1),
+    lines: orderLines(orderLineSchema),
     total: moneySchema,
   }),
 });

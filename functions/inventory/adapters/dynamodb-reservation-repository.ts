@@ -1,0 +1,142 @@
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { skuSchema } from '#contracts/primitives';
+import { documentClient } from '#shared/aws-clients';
+import type { OutboxEnvironment } from '#shared/outbox';
+import { conditionFailedAt, failedConditions, outboxPuts, type TransactItem } from '#shared/transactions';
+import type { ReservationRepository } from '../domain/ports';
+import { reservationStatuses, type Reservation } from '../domain/reservation';
+
+const skuKey = (sku: string) => ({ pk: `SKU#${sku}` });
+const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}` });
+
+const lineSchema = z.object({ sku: z.string(), quantity: z.number().int().positive() });
+/** Reads a row back into the domain type; unknown attributes (pk, kind) are stripped, a corrupt row fails loudly. */
+const reservationRowSchema = z.object({
+  orderId: z.string(),
+  status: z.enum(reservationStatuses),
+  lines: z.array(lineSchema),
+  updatedAt: z.string(),
+  history: z.array(z.object({ status: z.enum(reservationStatuses), at: z.string(), reason: z.string(), eventId: z.string() })).optional(),
+}) satisfies z.ZodType<Reservation>;
+
+const takeStock = (tableName: string, sku: string, quantity: number): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: skuKey(sku),
+    // A missing SKU row fails this condition too: an unstocked SKU is unavailable.
+    ConditionExpression: '#available >= :quantity',
+    UpdateExpression: 'SET #available = #available - :quantity',
+    ExpressionAttributeNames: { '#available': 'available' },
+    ExpressionAttributeValues: { ':quantity': quantity },
+  },
+});
+
+const giveStockBack = (tableName: string, sku: string, quantity: number): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: skuKey(sku),
+    // An operator may have deleted the row meanwhile; recreating it keeps the stock we give back.
+    UpdateExpression: 'SET #available = if_not_exists(#available, :zero) + :quantity, #kind = :kind, #sku = :sku',
+    ExpressionAttributeNames: { '#available': 'available', '#kind': 'kind', '#sku': 'sku' },
+    ExpressionAttributeValues: { ':quantity': quantity, ':zero': 0, ':kind': 'stock', ':sku': sku },
+  },
+});
+
+const putNewReservation = (tableName: string, reservation: Reservation): TransactItem => ({
+  Put: { TableName: tableName, Item: { ...reservationKey(reservation.orderId), kind: 'reservation', ...reservation }, ConditionExpression: 'attribute_not_exists(pk)' },
+});
+
+/** `client` defaults to the traced singleton; tests pass a fake that records commands. */
+export function dynamoDbReservationRepository(
+  tableName: string,
+  environment: OutboxEnvironment,
+  client: Pick<DynamoDBDocumentClient, 'send'> = documentClient(),
+): ReservationRepository {
+  return {
+    async get(orderId) {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: reservationKey(orderId), ConsistentRead: true }));
+      return Item && reservationRowSchema.parse(Item);
+    },
+
+    async reserve(reservation, events, cause) {
+      const { lines } = reservation;
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...lines.map((line) => takeStock(tableName, line.sku, line.quantity)),
+              putNewReservation(tableName, reservation),
+              ...outboxPuts(tableName, events, cause, environment),
+            ],
+          }),
+        );
+        return { kind: 'reserved' };
+      } catch (error) {
+        const failed = failedConditions(error);
+        // Throttling, a TransactionConflict or a validation error: not ours to judge, SQS retries.
+        if (!failed || failed.length === 0) throw error;
+        if (failed.includes(lines.length)) return { kind: 'exists' };
+        if (failed.some((index) => index > lines.length)) throw error;
+        return { kind: 'unavailable', skus: failed.map((index) => lines[index]!.sku) };
+      }
+    },
+
+    async record(reservation, events, cause) {
+      try {
+        await client.send(
+          new TransactWriteCommand({ TransactItems: [putNewReservation(tableName, reservation), ...outboxPuts(tableName, events, cause, environment)] }),
+        );
+        return true;
+      } catch (error) {
+        if (conditionFailedAt(error, 0)) return false;
+        throw error;
+      }
+    },
+
+    async release(reservation, entry, events, cause) {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: reservationKey(reservation.orderId),
+                  ConditionExpression: '#status = :held',
+                  UpdateExpression: 'SET #status = :released, #updatedAt = :at, #history = list_append(if_not_exists(#history, :none), :entry)',
+                  ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#history': 'history' },
+                  ExpressionAttributeValues: { ':held': 'HELD', ':released': entry.status, ':at': entry.at, ':none': [], ':entry': [entry] },
+                },
+              },
+              ...reservation.lines.map((line) => giveStockBack(tableName, line.sku, line.quantity)),
+              ...outboxPuts(tableName, events, cause, environment),
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (conditionFailedAt(error, 0)) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+const stockSchema = z.object({ sku: skuSchema, available: z.number().int().nonnegative() });
+
+/**
+ * Sets a SKU's available stock, for the operator CLI and the seed. It
+ * overwrites `available` outright: stock held by reservations is not in it, and
+ * a reservation committed meanwhile is overwritten too, so run it when the
+ * store is quiet or count what is held first.
+ */
+export async function setStock(
+  tableName: string,
+  sku: string,
+  available: number,
+  client: Pick<DynamoDBDocumentClient, 'send'> = documentClient(),
+): Promise<void> {
+  const row = stockSchema.parse({ sku, available });
+  await client.send(new PutCommand({ TableName: tableName, Item: { ...skuKey(row.sku), kind: 'stock', ...row } }));
+}

@@ -1,0 +1,51 @@
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { ApiAuth } from './constructs/orders-service';
+import { RegionStack, type DeploymentSettings } from './stacks/region-stack';
+import { deployedRegions, parseTopology, topologyContextKey, type Topology } from './topology';
+
+export const settingKeys = {
+  apiAuth: 'duckstore:apiAuth',
+  removalPolicy: 'duckstore:removalPolicy',
+  providerUrl: 'duckstore:providerUrl',
+} as const;
+
+export class InvalidSettingError extends Error {
+  override readonly name = 'InvalidSettingError';
+}
+
+function readSettings(app: App): DeploymentSettings {
+  const apiAuth = app.node.tryGetContext(settingKeys.apiAuth) ?? 'cognito';
+  if (apiAuth !== 'cognito' && apiAuth !== 'none') throw new InvalidSettingError(`${settingKeys.apiAuth} must be "cognito" or "none", got ${JSON.stringify(apiAuth)}`);
+  const removal = app.node.tryGetContext(settingKeys.removalPolicy) ?? 'retain';
+  if (removal !== 'retain' && removal !== 'destroy') throw new InvalidSettingError(`${settingKeys.removalPolicy} must be "retain" or "destroy", got ${JSON.stringify(removal)}`);
+  const providerUrl: unknown = app.node.tryGetContext(settingKeys.providerUrl);
+  return {
+    apiAuth: apiAuth as ApiAuth,
+    removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ...(typeof providerUrl === 'string' && providerUrl ? { providerUrl } : {}),
+  };
+}
+
+export const stackName = (topology: Topology, region: string): string => {
+  const role = Object.entries(topology.regions).find(([, name]) => name === region)![0];
+  return `DuckStore-${role}`;
+};
+
+/** Builds the whole app: one stack per region of the topology, all checked by cdk-nag. */
+export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[] } {
+  const topology = parseTopology(app.node.tryGetContext(topologyContextKey));
+  const settings = readSettings(app);
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const stacks = deployedRegions(topology).map(
+    (region) =>
+      new RegionStack(app, stackName(topology, region), {
+        env: { region, ...(account ? { account } : {}) },
+        topology,
+        settings,
+        description: `DuckStore order saga in ${region}`,
+      }),
+  );
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stacks };
+}

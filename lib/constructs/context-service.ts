@@ -1,0 +1,63 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import type { ContextName } from '../../functions/contracts/envelope';
+import { subscriptions } from '../../functions/contracts/subscriptions';
+import { ContextTables } from './context-tables';
+import type { DuckStoreFunctionProps } from './duckstore-function';
+import { EventConsumer } from './event-consumer';
+import { OutboxRelay } from './outbox-relay';
+
+export interface ContextServiceProps {
+  readonly bus: IEventBus;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export interface ContextServiceSpec {
+  readonly context: ContextName;
+  /** Handler of the context's event consumer, relative to `functions/`. */
+  readonly consumerEntry: string;
+  /** Whether the context emits events (and so needs an outbox relay). */
+  readonly emitsEvents: boolean;
+  /** Extra settings for the consumer function (environment is merged). */
+  readonly consumer?: Partial<Omit<DuckStoreFunctionProps, 'entry' | 'serviceName'>>;
+}
+
+/**
+ * What every bounded context has: its tables, one consumer of the events it
+ * subscribes to (rule pattern from the contracts), and, if it emits events,
+ * the outbox relay on its table's stream.
+ */
+export class ContextService extends Construct {
+  readonly tables: ContextTables;
+  readonly consumer: EventConsumer;
+  readonly relay?: OutboxRelay;
+
+  constructor(scope: Construct, id: string, props: ContextServiceProps, spec: ContextServiceSpec) {
+    super(scope, id);
+    this.tables = new ContextTables(this, 'Tables', {
+      outbox: spec.emitsEvents,
+      ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+    });
+    this.consumer = new EventConsumer(this, 'Consumer', {
+      bus: props.bus,
+      contracts: subscriptions[spec.context],
+      function: {
+        ...spec.consumer,
+        entry: spec.consumerEntry,
+        serviceName: spec.context,
+        environment: {
+          TABLE_NAME: this.tables.state.tableName,
+          IDEMPOTENCY_TABLE_NAME: this.tables.idempotency.tableName,
+          ...spec.consumer?.environment,
+        },
+      },
+    });
+    this.tables.state.grantReadWriteData(this.consumer.function);
+    this.tables.idempotency.grantReadWriteData(this.consumer.function);
+    if (spec.emitsEvents) {
+      this.relay = new OutboxRelay(this, 'Relay', { table: this.tables.state, bus: props.bus, serviceName: `${spec.context}-relay` });
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccountRecovery, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ContextService, type ContextServiceProps } from './context-service';
+import { DuckStoreFunction } from './duckstore-function';
+
+/** How callers of the orders API authenticate. */
+export type ApiAuth = 'cognito' | 'none';
+
+export interface OrdersServiceProps extends ContextServiceProps {
+  /** @default 'cognito': a Cognito user pool JWT authorizer. 'none' is for the local cloud only. */
+  readonly auth?: ApiAuth;
+}
+
+/** The orders context: the HTTP API, the orders table with its outbox, and the consumer of saga outcomes. */
+export class OrdersService extends ContextService {
+  readonly api: HttpApi;
+  readonly apiFunction: DuckStoreFunction;
+  readonly userPool?: UserPool;
+
+  constructor(scope: Construct, id: string, props: OrdersServiceProps) {
+    super(scope, id, props, { context: 'orders', consumerEntry: 'orders/handlers/saga-events.ts', emitsEvents: true });
+    const region = Stack.of(this).region;
+
+    this.apiFunction = new DuckStoreFunction(this, 'ApiFunction', {
+      entry: 'orders/handlers/api-entry.ts',
+      serviceName: 'orders',
+      timeout: Duration.seconds(10),
+      environment: { TABLE_NAME: this.tables.state.tableName },
+    });
+    this.tables.state.grantReadWriteData(this.apiFunction);
+
+    let authorizer: HttpJwtAuthorizer | undefined;
+    if ((props.auth ?? 'cognito') === 'cognito') {
+      this.userPool = new UserPool(this, 'Users', {
+        selfSignUpEnabled: false,
+        signInAliases: { email: true },
+        passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+        accountRecovery: AccountRecovery.EMAIL_ONLY,
+        mfa: Mfa.OPTIONAL,
+        mfaSecondFactor: { otp: true, sms: false },
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason: 'MFA is optional (TOTP) so that non-interactive API clients (load generators, the operator CLI) can sign in; human accounts should enrol TOTP.',
+      });
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason: 'The Plus feature plan (threat protection) is priced per MAU; the API has edge throttling and idempotency, and the plan can be switched on per deployment.',
+      });
+      const client = new UserPoolClient(this, 'ApiClient', {
+        userPool: this.userPool,
+        authFlows: { userSrp: true, userPassword: true },
+        generateSecret: false,
+      });
+      authorizer = new HttpJwtAuthorizer('Cognito', `https://cognito-idp.${region}.amazonaws.com/${this.userPool.userPoolId}`, {
+        jwtAudience: [client.userPoolClientId],
+      });
+      new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    }
+
+    this.api = new HttpApi(this, 'Api', { description: 'DuckStore orders API', createDefaultStage: false });
+    const integration = new HttpLambdaIntegration('Orders', this.apiFunction);
+    for (const [path, method] of [['/orders', HttpMethod.POST], ['/orders/{orderId}', HttpMethod.GET]] as const) {
+      this.api.addRoutes({ path, methods: [method], integration, ...(authorizer ? { authorizer } : {}) });
+    }
+    if (!authorizer) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Deployed with duckstore:apiAuth=none, which is meant for the local cloud only (it has no Cognito to verify tokens against); AWS deployments default to the Cognito JWT authorizer.',
+      });
+    }
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
+        format: AccessLogFormat.jsonWithStandardFields(),
+      },
+      // A burst above this is refused with 429 at the edge, before it reaches Lambda or DynamoDB.
+      throttle: { burstLimit: 200, rateLimit: 100 },
+    });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+  }
+}

@@ -1,0 +1,72 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { CrossRegionForwarder } from '../constructs/cross-region-forwarder';
+import { InventoryService } from '../constructs/inventory-service';
+import { NotificationsService } from '../constructs/notifications-service';
+import { OrdersService, type ApiAuth } from '../constructs/orders-service';
+import { PaymentProviderSimulator } from '../constructs/payment-provider-simulator';
+import { PaymentsService } from '../constructs/payments-service';
+import { contextsIn, deployedRegions, eventsToForward, type Topology } from '../topology';
+
+/** Every region's bus has this name, so a forwarder can address the bus of another region by ARN. */
+export const eventBusName = 'duckstore';
+
+export interface DeploymentSettings {
+  /** @default 'cognito' */
+  readonly apiAuth?: ApiAuth;
+  /** Whether tables survive stack deletion. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** A real payment provider; without it, the simulator is deployed next to payments. */
+  readonly providerUrl?: string;
+}
+
+export interface RegionStackProps extends StackProps {
+  readonly topology: Topology;
+  readonly settings?: DeploymentSettings;
+}
+
+/**
+ * Everything DuckStore runs in one region: the region's bus, the bounded
+ * contexts the topology places here, and forwarding of the events that
+ * contexts in other regions consume.
+ */
+export class RegionStack extends Stack {
+  readonly bus: EventBus;
+  readonly orders?: OrdersService;
+  readonly inventory?: InventoryService;
+  readonly payments?: PaymentsService;
+  readonly notifications?: NotificationsService;
+  readonly providerSimulator?: PaymentProviderSimulator;
+  readonly forwarders: CrossRegionForwarder[] = [];
+
+  constructor(scope: Construct, id: string, props: RegionStackProps) {
+    super(scope, id, props);
+    const region = props.env?.region;
+    if (!region) throw new Error(`${id}: a region stack needs env.region`);
+    const settings = props.settings ?? {};
+    const removalPolicy = settings.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName, description: 'DuckStore domain events of this region' });
+    const common = { bus: this.bus, removalPolicy };
+    const contexts = contextsIn(props.topology, region);
+
+    if (contexts.includes('orders')) this.orders = new OrdersService(this, 'Orders', { ...common, ...(settings.apiAuth ? { auth: settings.apiAuth } : {}) });
+    if (contexts.includes('inventory')) this.inventory = new InventoryService(this, 'Inventory', common);
+    if (contexts.includes('payments')) {
+      let providerUrl = settings.providerUrl;
+      if (!providerUrl) {
+        this.providerSimulator = new PaymentProviderSimulator(this, 'PaymentProviderSimulator');
+        providerUrl = this.providerSimulator.url;
+      }
+      this.payments = new PaymentsService(this, 'Payments', { ...common, providerUrl });
+    }
+    if (contexts.includes('notifications')) this.notifications = new NotificationsService(this, 'Notifications', common);
+
+    for (const targetRegion of deployedRegions(props.topology).filter((other) => other !== region)) {
+      const contracts = eventsToForward(props.topology, region, targetRegion);
+      if (contracts.length === 0) continue;
+      this.forwarders.push(new CrossRegionForwarder(this, `ForwardTo-${targetRegion}`, { bus: this.bus, targetRegion, targetBusName: eventBusName, contracts }));
+    }
+  }
+}

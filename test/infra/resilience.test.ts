@@ -1,0 +1,215 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { subscriptions } from '../../functions/contracts/subscriptions';
+import { resourcesOf, synthesize, type Synthesized } from '../helpers/synth';
+
+type Ref = { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+const logicalId = (value: unknown): string => {
+  const ref = value as Ref;
+  return ref.Ref ?? ref['Fn::GetAtt']?.[0] ?? '';
+};
+
+let synthesized: Synthesized;
+let templates: [string, Template][];
+
+beforeAll(() => {
+  synthesized = synthesize();
+  templates = [...synthesized.templates.entries()];
+});
+
+describe('the default two-region topology', () => {
+  it('synthesizes one stack per region, payments in the secondary', () => {
+    expect(synthesized.stacks.map((stack) => [stack.stackName, stack.region])).toEqual([
+      ['DuckStore-primary', 'us-east-1'],
+      ['DuckStore-secondary', 'us-west-2'],
+    ]);
+    expect(synthesized.stacks[0]!.payments).toBeUndefined();
+    expect(synthesized.stacks[1]!.payments).toBeDefined();
+  });
+});
+
+describe.each([['DuckStore-primary'], ['DuckStore-secondary']])('%s', (stackName) => {
+  const template = () => synthesized.templates.get(stackName)!;
+
+  it('gives every SQS consumer partial batch responses and a bounded concurrency', () => {
+    const mappings = resourcesOf(template(), 'AWS::Lambda::EventSourceMapping').filter(([, m]) => JSON.stringify(m.Properties?.EventSourceArn).includes('Queue'));
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const [, mapping] of mappings) {
+      expect(mapping.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect((mapping.Properties?.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeGreaterThanOrEqual(2);
+      expect(mapping.Properties?.BatchSize).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('sets each consumer queue visibility timeout to at least 6x its function timeout and a DLQ with a maxReceiveCount', () => {
+    const queues = Object.fromEntries(resourcesOf(template(), 'AWS::SQS::Queue'));
+    const functions = Object.fromEntries(resourcesOf(template(), 'AWS::Lambda::Function'));
+    const mappings = resourcesOf(template(), 'AWS::Lambda::EventSourceMapping').filter(([, m]) => logicalId(m.Properties?.EventSourceArn) in queues);
+    for (const [, mapping] of mappings) {
+      const queue = queues[logicalId(mapping.Properties?.EventSourceArn)]!;
+      const fn = functions[logicalId(mapping.Properties?.FunctionName)]!;
+      expect(queue.Properties?.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * (fn.Properties?.Timeout as number));
+      const redrive = queue.Properties?.RedrivePolicy as { maxReceiveCount: number; deadLetterTargetArn: unknown };
+      expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(3);
+      expect(redrive.maxReceiveCount).toBeLessThanOrEqual(10);
+      expect(logicalId(redrive.deadLetterTargetArn) in queues).toBe(true);
+    }
+  });
+
+  it('never lets one bad record block a DynamoDB stream: bisect, bounded retries and age, on-failure destination', () => {
+    const mappings = resourcesOf(template(), 'AWS::Lambda::EventSourceMapping').filter(([, m]) => JSON.stringify(m.Properties?.EventSourceArn).includes('StreamArn'));
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const [, mapping] of mappings) {
+      const p = mapping.Properties!;
+      expect(p.BisectBatchOnFunctionError).toBe(true);
+      expect(p.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(p.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+      expect(p.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(24 * 3600);
+      expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(p.StartingPosition).toBe('TRIM_HORIZON');
+      expect(JSON.stringify(p.DestinationConfig)).toContain('OnFailure');
+      expect(JSON.stringify(p.FilterCriteria)).toContain('outbox');
+    }
+  });
+
+  it('gives every rule target a DLQ and a retry policy', () => {
+    const rules = resourcesOf(template(), 'AWS::Events::Rule');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [, rule] of rules) {
+      for (const target of rule.Properties?.Targets as { DeadLetterConfig?: unknown; RetryPolicy?: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number } }[]) {
+        expect(target.DeadLetterConfig).toBeDefined();
+        expect(target.RetryPolicy?.MaximumRetryAttempts).toBeGreaterThan(0);
+        expect(target.RetryPolicy?.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('alarms on ApproximateNumberOfMessagesVisible of every DLQ', () => {
+    const queues = resourcesOf(template(), 'AWS::SQS::Queue');
+    const deadLetterIds = new Set<string>();
+    for (const [, queue] of queues) {
+      const redrive = queue.Properties?.RedrivePolicy as { deadLetterTargetArn: unknown } | undefined;
+      if (redrive) deadLetterIds.add(logicalId(redrive.deadLetterTargetArn));
+    }
+    for (const [, mapping] of resourcesOf(template(), 'AWS::Lambda::EventSourceMapping')) {
+      const onFailure = (mapping.Properties?.DestinationConfig as { OnFailure?: { Destination: unknown } } | undefined)?.OnFailure;
+      if (onFailure) deadLetterIds.add(logicalId(onFailure.Destination));
+    }
+    expect(deadLetterIds.size).toBeGreaterThan(0);
+    const alarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!);
+    for (const id of deadLetterIds) {
+      const alarm = alarms.find((a) => JSON.stringify(a.Dimensions).includes(id));
+      expect(alarm, `alarm for ${id}`).toBeDefined();
+      expect(alarm!.MetricName).toBe('ApproximateNumberOfMessagesVisible');
+      expect(alarm!.Threshold).toBe(1);
+      expect(alarm!.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('encrypts every queue and refuses non-TLS access', () => {
+    for (const [, queue] of resourcesOf(template(), 'AWS::SQS::Queue')) expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
+    const policies = resourcesOf(template(), 'AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties));
+    const queueCount = resourcesOf(template(), 'AWS::SQS::Queue').length;
+    expect(policies.filter((p) => p.includes('"aws:SecureTransport":"false"') && p.includes('"Effect":"Deny"')).length).toBe(queueCount);
+  });
+
+  it('encrypts every table and keeps point-in-time recovery', () => {
+    for (const [, table] of resourcesOf(template(), 'AWS::DynamoDB::Table')) {
+      expect(table.Properties?.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    }
+    template().hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } });
+  });
+
+  it('runs every function on Node.js 22, arm64, with active tracing', () => {
+    for (const [, fn] of resourcesOf(template(), 'AWS::Lambda::Function')) {
+      if ((fn.Properties?.Handler as string) !== 'index.handler') continue; // CDK's own custom-resource providers
+      expect(fn.Properties?.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties?.Architectures).toEqual(['arm64']);
+      expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it('grants no wildcard resource except where AWS accepts no ARN (X-Ray, dynamodb:ListStreams)', () => {
+    for (const [, policy] of resourcesOf(template(), 'AWS::IAM::Policy')) {
+      for (const statement of (policy.Properties?.PolicyDocument as { Statement: { Resource: unknown; Action: string | string[] }[] }).Statement) {
+        if (statement.Resource !== '*') continue;
+        const actions = [statement.Action].flat();
+        expect(actions.every((action) => action.startsWith('xray:') || action === 'dynamodb:ListStreams'), actions.join(',')).toBe(true);
+      }
+    }
+  });
+});
+
+describe('event routing', () => {
+  it('builds each consumer rule pattern from the subscriptions of its context', () => {
+    const primary = synthesized.stacks[0]!;
+    const secondary = synthesized.stacks[1]!;
+    const cases = [
+      [primary.orders!.consumer.rule, subscriptions.orders],
+      [primary.inventory!.consumer.rule, subscriptions.inventory],
+      [primary.notifications!.consumer.rule, subscriptions.notifications],
+      [secondary.payments!.consumer.rule, subscriptions.payments],
+    ] as const;
+    for (const [rule, contracts] of cases) {
+      const template = synthesized.templates.get(rule.stack.stackName)!;
+      const id = rule.stack.getLogicalId(rule.node.defaultChild as never);
+      const pattern = (template.toJSON() as { Resources: Record<string, { Properties: { EventPattern: Record<string, unknown> } }> }).Resources[id]!.Properties.EventPattern;
+      expect(pattern['detail-type']).toEqual(contracts.map((contract) => contract.detailType));
+      expect(pattern.source).toEqual([...new Set(contracts.map((contract) => contract.source))]);
+    }
+  });
+
+  it('forwards across regions exactly the events the other region consumes, only those that originated locally', () => {
+    const [primary, secondary] = [synthesized.templates.get('DuckStore-primary')!, synthesized.templates.get('DuckStore-secondary')!];
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['InventoryReserved', 'OrderCancelled'], detail: { metadata: { originRegion: ['us-east-1'] } } },
+    });
+    secondary.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['PaymentAuthorized', 'PaymentDeclined'], detail: { metadata: { originRegion: ['us-west-2'] } } },
+    });
+    primary.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TARGET_REGION: 'us-west-2', TARGET_EVENT_BUS_ARN: Match.anyValue() }) },
+    });
+    primary.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'events:PutEvents', Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('events:us-west-2:')])] } })]) },
+    });
+  });
+});
+
+describe('orders API', () => {
+  it('requires a Cognito JWT on every route by default', () => {
+    const template = synthesized.templates.get('DuckStore-primary')!;
+    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /orders/{orderId}', 'POST /orders']);
+    for (const route of routes) expect(route.AuthorizationType).toBe('JWT');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
+  });
+
+  it('writes the order and its outbox row with one function that may only touch the orders table', () => {
+    const template = synthesized.templates.get('DuckStore-primary')!;
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TABLE_NAME: Match.anyValue(), POWERTOOLS_SERVICE_NAME: 'orders' }) } });
+  });
+});
+
+describe('a one-region topology', () => {
+  it('synthesizes a single stack with every context and no forwarding', () => {
+    const single = synthesize({
+      'duckstore:topology': { regions: { primary: 'eu-west-1' }, contexts: { orders: 'primary', inventory: 'primary', payments: 'primary', notifications: 'primary' } },
+      'duckstore:apiAuth': 'none',
+    });
+    expect(single.stacks).toHaveLength(1);
+    const [stack] = single.stacks;
+    expect([stack!.orders, stack!.inventory, stack!.payments, stack!.notifications].every(Boolean)).toBe(true);
+    expect(stack!.forwarders).toHaveLength(0);
+    const routes = resourcesOf(single.templates.get('DuckStore-primary')!, 'AWS::ApiGatewayV2::Route');
+    for (const [, route] of routes) expect(route.Properties?.AuthorizationType ?? 'NONE').toBe('NONE');
+  });
+
+  it('refuses a topology that places a context in an undefined region, naming the problem', () => {
+    expect(() => synthesize({ 'duckstore:topology': { regions: { primary: 'us-east-1' }, contexts: { orders: 'primary', inventory: 'primary', payments: 'tertiary', notifications: 'primary' } } })).toThrow(
+      /contexts\.payments: region role "tertiary" is not defined/,
+    );
+  });
+});
+

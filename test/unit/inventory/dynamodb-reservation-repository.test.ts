@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { dynamoDbReservationRepository, setStock } from '../../../functions/inventory/adapters/dynamodb-reservation-repository';
+import { decide, type Reservation } from '../../../functions/inventory/domain/reservation';
+import { orderCancelled, orderPlaced } from '../../helpers/inventory-events';
+import { scriptedDocumentClient, transactionCancelled, type SentCommand } from '../../helpers/inventory-fake-dynamodb';
+
+const tableName = 'inventory';
+const environment = { region: 'us-east-1', now: () => new Date('2025-01-01T12:00:05.000Z') };
+const now = environment.now();
+
+function reserveDecision(lines: { sku: string; quantity: number }[]) {
+  const event = orderPlaced({ lines });
+  const decision = decide(undefined, event, now);
+  if (decision.kind !== 'reserve') throw new Error('expected a reserve decision');
+  return { decision, cause: { correlationId: event.data.orderId, causationId: event.metadata.eventId } };
+}
+
+const items = (command: SentCommand) => command.input.TransactItems as Record<string, Record<string, unknown>>[];
+const fail = (error: unknown) => () => {
+  throw error;
+};
+
+describe('dynamoDbReservationRepository.reserve', () => {
+  it('takes every line, puts the reservation and its outbox row in one conditional transaction', async () => {
+    const { client, sent } = scriptedDocumentClient();
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 2 }, { sku: 'DUCK-PIRATE', quantity: 1 }]);
+
+    const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    expect(result).toEqual({ kind: 'reserved' });
+    expect(sent.map((command) => command.name)).toEqual(['TransactWriteCommand']);
+    const [classic, pirate, reservation, outbox] = items(sent[0]!);
+    expect(classic!.Update).toMatchObject({
+      Key: { pk: 'SKU#DUCK-CLASSIC' },
+      ConditionExpression: '#available >= :quantity',
+      UpdateExpression: 'SET #available = #available - :quantity',
+      ExpressionAttributeValues: { ':quantity': 2 },
+    });
+    expect(pirate!.Update).toMatchObject({ Key: { pk: 'SKU#DUCK-PIRATE' }, ExpressionAttributeValues: { ':quantity': 1 } });
+    expect(reservation!.Put).toMatchObject({
+      Item: { pk: `RESERVATION#${decision.reservation.orderId}`, kind: 'reservation', status: 'HELD', lines: decision.reservation.lines },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(outbox!.Put).toMatchObject({ Item: { kind: 'outbox', detailType: 'InventoryReserved', correlationId: cause.correlationId } });
+  });
+
+  it('reports the SKUs whose stock condition failed as unavailable', async () => {
+    const { client } = scriptedDocumentClient([fail(transactionCancelled(['None', 'ConditionalCheckFailed', 'None', 'None']))]);
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 2 }, { sku: 'DUCK-LIMITED', quantity: 9 }]);
+
+    const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    expect(result).toEqual({ kind: 'unavailable', skus: ['DUCK-LIMITED'] });
+  });
+
+  it('reports an existing reservation before missing stock: the order was handled already', async () => {
+    const { client } = scriptedDocumentClient([fail(transactionCancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']))]);
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-LIMITED', quantity: 9 }]);
+
+    const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    expect(result).toEqual({ kind: 'exists' });
+  });
+
+  it.each([
+    ['a transaction conflict', transactionCancelled(['TransactionConflict', 'ConditionalCheckFailed', 'None'])],
+    ['throttling', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })],
+    ['a failed outbox condition', transactionCancelled(['None', 'None', 'ConditionalCheckFailed'])],
+  ])('rethrows %s so that SQS retries', async (_, error) => {
+    const { client } = scriptedDocumentClient([fail(error)]);
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 1 }]);
+
+    const result = dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    await expect(result).rejects.toBe(error);
+  });
+});
+
+describe('dynamoDbReservationRepository.record', () => {
+  it('puts a stock-free reservation only if the order has none, and reports false when it has', async () => {
+    const { client, sent } = scriptedDocumentClient([fail(transactionCancelled(['ConditionalCheckFailed']))]);
+    const cancelled = orderCancelled({ orderId: orderPlaced().data.orderId });
+    const decision = decide(undefined, cancelled, now);
+    if (decision.kind !== 'void') throw new Error('expected a void decision');
+
+    const recorded = await dynamoDbReservationRepository(tableName, environment, client).record(decision.reservation, [], {
+      correlationId: cancelled.data.orderId,
+      causationId: cancelled.metadata.eventId,
+    });
+
+    expect(recorded).toBe(false);
+    expect(items(sent[0]!)).toEqual([
+      {
+        Put: {
+          TableName: tableName,
+          Item: { pk: `RESERVATION#${cancelled.data.orderId}`, kind: 'reservation', ...decision.reservation },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+  });
+});
+
+describe('dynamoDbReservationRepository.release', () => {
+  const held: Reservation = {
+    orderId: '0b6c2d3e-9f0a-4b1c-8d2e-3f4a5b6c7d8e',
+    status: 'HELD',
+    lines: [{ sku: 'DUCK-NINJA', quantity: 3 }],
+    updatedAt: '2025-01-01T12:00:01.000Z',
+  };
+
+  it('releases only a HELD reservation and gives its lines back in the same transaction', async () => {
+    const { client, sent } = scriptedDocumentClient();
+    const decision = decide(held, orderCancelled({ orderId: held.orderId }), now);
+    if (decision.kind !== 'release') throw new Error('expected a release decision');
+
+    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, {
+      correlationId: held.orderId,
+      causationId: decision.entry.eventId,
+    });
+
+    expect(released).toBe(true);
+    const [reservation, stock, outbox] = items(sent[0]!);
+    expect(reservation!.Update).toMatchObject({
+      Key: { pk: `RESERVATION#${held.orderId}` },
+      ConditionExpression: '#status = :held',
+      ExpressionAttributeValues: { ':held': 'HELD', ':released': 'RELEASED', ':entry': [decision.entry] },
+    });
+    expect(stock!.Update).toMatchObject({ Key: { pk: 'SKU#DUCK-NINJA' }, ExpressionAttributeValues: { ':quantity': 3 } });
+    expect(stock!.Update).not.toHaveProperty('ConditionExpression');
+    expect(outbox!.Put).toMatchObject({ Item: { detailType: 'InventoryReleased' } });
+  });
+
+  it('reports false when the reservation was no longer HELD', async () => {
+    const { client } = scriptedDocumentClient([fail(transactionCancelled(['ConditionalCheckFailed', 'None', 'None']))]);
+    const decision = decide(held, orderCancelled({ orderId: held.orderId }), now);
+    if (decision.kind !== 'release') throw new Error('expected a release decision');
+
+    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, {
+      correlationId: held.orderId,
+      causationId: decision.entry.eventId,
+    });
+
+    expect(released).toBe(false);
+  });
+});
+
+describe('dynamoDbReservationRepository.get', () => {
+  it('reads consistently and strips the table keys from the reservation', async () => {
+    const row = { pk: 'RESERVATION#x', kind: 'reservation', orderId: 'x', status: 'VOID', lines: [], updatedAt: '2025-01-01T12:00:01.000Z' };
+    const { client, sent } = scriptedDocumentClient([() => ({ Item: row })]);
+
+    const reservation = await dynamoDbReservationRepository(tableName, environment, client).get('x');
+
+    expect(reservation).toEqual({ orderId: 'x', status: 'VOID', lines: [], updatedAt: '2025-01-01T12:00:01.000Z' });
+    expect(sent[0]!.input).toMatchObject({ Key: { pk: 'RESERVATION#x' }, ConsistentRead: true });
+  });
+});
+
+describe('setStock', () => {
+  it('writes the SKU row with its available stock', async () => {
+    const { client, sent } = scriptedDocumentClient();
+
+    await setStock(tableName, 'DUCK-LIMITED', 5, client);
+
+    expect(sent).toEqual([{ name: 'PutCommand', input: { TableName: tableName, Item: { pk: 'SKU#DUCK-LIMITED', kind: 'stock', sku: 'DUCK-LIMITED', available: 5 } } }]);
+  });
+
+  it.each([
+    ['a negative quantity', 'DUCK-CLASSIC', -1],
+    ['a fractional quantity', 'DUCK-CLASSIC', 1.5],
+    ['a malformed SKU', 'duck classic', 1],
+  ])('refuses %s', async (_, sku, available) => {
+    const { client, sent } = scriptedDocumentClient();
+
+    await expect(setStock(tableName, sku, available, client)).rejects.toThrow();
+    expect(sent).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { OrderStatus } from '#contracts/primitives';
+import type { SagaEvent } from '../../../functions/orders/domain/order';
+import { applySagaEvent, placeOrder } from '../../../functions/orders/domain/use-cases';
+import { inMemoryOrders, tickingClock } from '../../helpers/orders-fake-repository';
+import { sagaEvents } from '../../helpers/orders-saga-events';
+
+type Outcome = 'InventoryRejected' | 'PaymentAuthorized' | 'PaymentDeclined';
+
+const outcomeEvent: Record<Outcome, (orderId: string) => SagaEvent> = {
+  InventoryRejected: (orderId) => sagaEvents.inventoryRejected(orderId),
+  PaymentAuthorized: (orderId) => sagaEvents.paymentAuthorized(orderId, 3295),
+  PaymentDeclined: (orderId) => sagaEvents.paymentDeclined(orderId),
+};
+
+const expectedEnd: Record<Outcome, { status: OrderStatus; cancellationReason?: string; terminalEvent: string }> = {
+  InventoryRejected: { status: 'CANCELLED', cancellationReason: 'OUT_OF_STOCK', terminalEvent: 'OrderCancelled' },
+  PaymentAuthorized: { status: 'CONFIRMED', terminalEvent: 'OrderConfirmed' },
+  PaymentDeclined: { status: 'CANCELLED', cancellationReason: 'PAYMENT_DECLINED', terminalEvent: 'OrderCancelled' },
+};
+
+const rank: Record<OrderStatus, number> = { PENDING: 0, CONFIRMED: 1, CANCELLED: 1 };
+
+/**
+ * A few distinct events (each with its own eventId) and a delivery sequence
+ * that picks among them with repetition: duplicates are redeliveries of the
+ * very same event, as SQS and an archive replay produce them.
+ */
+const deliveries = fc
+  .array(fc.constantFrom<Outcome>('InventoryRejected', 'PaymentAuthorized', 'PaymentDeclined'), { minLength: 1, maxLength: 4 })
+  .chain((distinct) => fc.tuple(fc.constant(distinct), fc.array(fc.nat({ max: distinct.length - 1 }), { minLength: 1, maxLength: 12 })));
+
+describe('the order state machine', () => {
+  it('ends in the terminal state of the first outcome, emits one terminal event and only moves forward', async () => {
+    await fc.assert(
+      fc.asyncProperty(deliveries, async ([distinct, sequence]) => {
+        const clock = tickingClock();
+        const store = inMemoryOrders({ clock });
+        const ports = { orders: store.repository, clock };
+        const { orderId } = await placeOrder(
+          { request: { customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-PIRATE', quantity: 2 }, { sku: 'DUCK-CLASSIC', quantity: 3 }] }, idempotencyKey: 'checkout-7f3a21-0001', principal: 'cognito-sub-7f3a21' },
+          ports,
+        );
+        const events = distinct.map((outcome) => outcomeEvent[outcome](orderId));
+        const statuses: OrderStatus[] = ['PENDING'];
+
+        for (const pick of sequence) {
+          await applySagaEvent(events[pick]!, ports);
+          statuses.push(store.orders.get(orderId)!.status);
+        }
+
+        const first = expectedEnd[distinct[sequence[0]!]!];
+        const order = store.orders.get(orderId)!;
+        expect(order.status).toBe(first.status);
+        expect(order.cancellationReason).toBe(first.cancellationReason);
+        expect(statuses.slice(1).every((status) => status === first.status)).toBe(true);
+        const terminalEvents = store.emitted().filter(({ detailType }) => detailType === 'OrderConfirmed' || detailType === 'OrderCancelled');
+        expect(terminalEvents.map(({ detailType }) => detailType)).toEqual([first.terminalEvent]);
+        expect(order.history.map((entry) => entry.status)).toEqual(['PENDING', first.status]);
+        order.history.slice(1).forEach((entry, n) => {
+          const previous = order.history[n]!;
+          expect(rank[entry.status]).toBeGreaterThan(rank[previous.status]);
+          expect(Date.parse(entry.at)).toBeGreaterThan(Date.parse(previous.at));
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('emits exactly one terminal event when the same deliveries race each other', async () => {
+    await fc.assert(
+      fc.asyncProperty(deliveries, async ([distinct, sequence]) => {
+        const clock = tickingClock();
+        const store = inMemoryOrders({ clock });
+        const ports = { orders: store.repository, clock };
+        const { orderId } = await placeOrder(
+          { request: { customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-NINJA', quantity: 1 }] }, idempotencyKey: 'checkout-7f3a21-0002', principal: 'cognito-sub-7f3a21' },
+          ports,
+        );
+        const events = distinct.map((outcome) => outcomeEvent[outcome](orderId));
+
+        // Every delivery reads the PENDING order before any of them writes: only the conditional write decides.
+        await Promise.all(sequence.map((pick) => applySagaEvent(events[pick]!, ports)));
+
+        const order = store.orders.get(orderId)!;
+        const terminalEvents = store.emitted().filter(({ detailType }) => detailType === 'OrderConfirmed' || detailType === 'OrderCancelled');
+        const delivered = new Set(sequence.map((pick) => expectedEnd[distinct[pick]!].status));
+        expect(terminalEvents).toHaveLength(1);
+        expect(delivered).toContain(order.status);
+        expect(order.history.map((entry) => entry.status)).toEqual(['PENDING', order.status]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
