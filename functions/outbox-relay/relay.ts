@@ -20,6 +20,21 @@ export interface RelayResult {
   retryFrom?: string;
 }
 
+/** The row with its trace header, or why it can never be published. */
+function readOutboxRow(image: Record<string, unknown>): { row: OutboxRow; traceHeader: string | undefined } | string {
+  const row = outboxRowSchema.safeParse(image);
+  if (!row.success) return row.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  let detail: unknown;
+  try {
+    detail = JSON.parse(row.data.detail);
+  } catch {
+    return 'detail: not JSON';
+  }
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return 'detail: not a JSON object';
+  const traceHeader = (detail as { metadata?: { traceHeader?: unknown } }).metadata?.traceHeader;
+  return { row: row.data, traceHeader: typeof traceHeader === 'string' ? traceHeader : undefined };
+}
+
 const isOutboxInsert = (record: DynamoDBRecord): boolean =>
   record.eventName === 'INSERT' && record.dynamodb?.NewImage?.kind?.S === outboxKind;
 
@@ -36,31 +51,28 @@ const isOutboxInsert = (record: DynamoDBRecord): boolean =>
  * mapping retries them (bounded, then its on-failure destination).
  */
 export async function relay(records: DynamoDBRecord[], ports: RelayPorts): Promise<RelayResult> {
-  const candidates: { row: OutboxRow; sequenceNumber: string }[] = [];
+  const candidates: { row: OutboxRow; traceHeader: string | undefined; sequenceNumber: string }[] = [];
   let deadLettered = 0;
 
   for (const record of records.filter(isOutboxInsert)) {
     const image = unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>);
-    const row = outboxRowSchema.safeParse(image);
-    if (!row.success) {
-      await ports.deadLetter(JSON.stringify(image), `invalid outbox row: ${row.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const read = readOutboxRow(image);
+    if (typeof read === 'string') {
+      await ports.deadLetter(JSON.stringify(image), `invalid outbox row: ${read}`);
       deadLettered++;
       continue;
     }
-    candidates.push({ row: row.data, sequenceNumber: record.dynamodb!.SequenceNumber! });
+    candidates.push({ ...read, sequenceNumber: record.dynamodb!.SequenceNumber! });
   }
   if (candidates.length === 0) return { published: 0, deadLettered };
 
-  const entries: PutEventsRequestEntry[] = candidates.map(({ row }) => {
-    const traceHeader = (JSON.parse(row.detail) as { metadata?: { traceHeader?: string } }).metadata?.traceHeader;
-    return {
-      EventBusName: ports.busName,
-      Source: row.source,
-      DetailType: row.detailType,
-      Detail: row.detail,
-      ...(traceHeader ? { TraceHeader: traceHeader } : {}),
-    };
-  });
+  const entries: PutEventsRequestEntry[] = candidates.map(({ row, traceHeader }) => ({
+    EventBusName: ports.busName,
+    Source: row.source,
+    DetailType: row.detailType,
+    Detail: row.detail,
+    ...(traceHeader ? { TraceHeader: traceHeader } : {}),
+  }));
   const failures = await ports.publish(entries);
 
   const failedIndexes = new Set(failures.map((failure) => failure.index));

@@ -7,11 +7,20 @@ const maxEntriesPerCall = 10;
 const maxBytesPerCall = 256 * 1024;
 
 /**
- * Entry error codes that no retry can fix. Everything else (throttling,
- * InternalFailure, unknown codes) is retried: retrying a permanent failure
- * costs a few calls, dead-lettering a transient one costs an operator's time.
+ * Entry error codes AWS documents as not retryable. Everything else
+ * (ThrottlingException, InternalFailure, codes we do not know) is retried:
+ * retrying a permanent failure costs a few calls, dead-lettering a transient
+ * one costs an operator's time.
  */
-const permanentErrorCodes = new Set(['MalformedDetail', 'InvalidArgument', 'ValidationException', 'AccessDeniedException', 'NotAuthorizedForSourceException']);
+const permanentErrorCodes = new Set([
+  'MalformedDetail',
+  'InvalidArgument',
+  'AccessDeniedException',
+  'InvalidAccountIdException',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
+  'RedactionFailure',
+]);
 
 export interface FailedEntry {
   /** Index into the entries given to `putEventsReliably`. */

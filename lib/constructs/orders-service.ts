@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -8,6 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ContextService, type ContextServiceProps } from './context-service';
 import { DuckStoreFunction } from './duckstore-function';
+import { stackOutput } from './stack-output';
 
 /** How callers of the orders API authenticate. */
 export type ApiAuth = 'cognito' | 'none';
@@ -62,8 +63,8 @@ export class OrdersService extends ContextService {
       authorizer = new HttpJwtAuthorizer('Cognito', `https://cognito-idp.${region}.amazonaws.com/${this.userPool.userPoolId}`, {
         jwtAudience: [client.userPoolClientId],
       });
-      new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-      new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+      stackOutput(this, 'UserPoolId', this.userPool.userPoolId);
+      stackOutput(this, 'UserPoolClientId', client.userPoolClientId);
     }
 
     this.api = new HttpApi(this, 'Api', { description: 'DuckStore orders API', createDefaultStage: false });
@@ -88,6 +89,7 @@ export class OrdersService extends ContextService {
       // A burst above this is refused with 429 at the edge, before it reaches Lambda or DynamoDB.
       throttle: { burstLimit: 200, rateLimit: 100 },
     });
-    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    stackOutput(this, 'ApiUrl', this.api.apiEndpoint);
+    stackOutput(this, 'ApiId', this.api.apiId);
   }
 }

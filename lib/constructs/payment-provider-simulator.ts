@@ -1,8 +1,9 @@
-import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DuckStoreFunction } from './duckstore-function';
+import { stackOutput } from './stack-output';
 
 export interface PaymentProviderSimulatorProps {
   /** Authorizations above this amount are declined. @default 100000 (USD 1,000.00) */
@@ -41,6 +42,6 @@ export class PaymentProviderSimulator extends Construct {
     this.ledger.grantReadWriteData(this.function);
     // Like a real PSP endpoint, it is reached over HTTPS without AWS credentials; it moves no real money.
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE }).url;
-    new CfnOutput(this, 'Url', { value: this.url });
+    stackOutput(this, 'PaymentProviderUrl', this.url);
   }
 }

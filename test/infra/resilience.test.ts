@@ -1,4 +1,6 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptions } from '../../functions/contracts/subscriptions';
 import { resourcesOf, synthesize, type Synthesized } from '../helpers/synth';
@@ -10,11 +12,9 @@ const logicalId = (value: unknown): string => {
 };
 
 let synthesized: Synthesized;
-let templates: [string, Template][];
 
 beforeAll(() => {
   synthesized = synthesize();
-  templates = [...synthesized.templates.entries()];
 });
 
 describe('the default two-region topology', () => {
@@ -138,6 +138,17 @@ describe.each([['DuckStore-primary'], ['DuckStore-secondary']])('%s', (stackName
         expect(actions.every((action) => action.startsWith('xray:') || action === 'dynamodb:ListStreams'), actions.join(',')).toBe(true);
       }
     }
+  });
+});
+
+describe('function bundles', () => {
+  it('keeps every bundle, AWS SDK included, under 1 MB minified', () => {
+    const bundles = readdirSync(synthesized.outdir)
+      .filter((entry) => entry.startsWith('asset.'))
+      .map((entry) => join(synthesized.outdir, entry, 'index.js'))
+      .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
+    expect(bundles.length).toBeGreaterThanOrEqual(8);
+    for (const bundle of bundles) expect(statSync(bundle).size, bundle).toBeLessThanOrEqual(1024 * 1024);
   });
 });
 

@@ -44,14 +44,10 @@ export type Decision =
   | { kind: 'ignore'; why: string };
 
 /**
- * One line per SKU. The API refuses repeated SKUs but the OrderPlaced contract
- * does not, and one transaction cannot touch the same SKU row twice.
+ * A reservation holds quantities, not prices. The OrderPlaced contract lists
+ * each SKU once, which one transaction needs: it cannot touch a SKU row twice.
  */
-export function reservationLines(lines: readonly ReservationLine[]): ReservationLine[] {
-  const bySku = new Map<string, number>();
-  for (const { sku, quantity } of lines) bySku.set(sku, (bySku.get(sku) ?? 0) + quantity);
-  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
-}
+export const reservationLines = (lines: readonly ReservationLine[]): ReservationLine[] => lines.map(({ sku, quantity }) => ({ sku, quantity }));
 
 const newReservation = (orderId: string, status: ReservationStatus, lines: ReservationLine[], event: InventoryEvent, at: string): Reservation => ({
   orderId,

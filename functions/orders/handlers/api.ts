@@ -71,13 +71,24 @@ async function postOrder(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayPr
 async function getOrderById(rawId: string, ports: ApiPorts): Promise<APIGatewayProxyResultV2> {
   const id = orderIdSchema.safeParse(rawId);
   if (!id.success) return problem(400, 'invalid-order-id', 'Invalid order id', 'an order id is a UUID');
-  correlate(id.data);
+  // Ids are minted lower-case; a client may echo one back in upper case.
+  const orderId = id.data.toLowerCase();
+  correlate(orderId);
   try {
-    const order = await getOrder(id.data, ports);
+    const order = await getOrder(orderId, ports);
     return json(200, order);
   } catch (error) {
     if (error instanceof UnknownOrderError) return problem(404, 'order-not-found', 'Order not found', error.message);
     throw error;
+  }
+}
+
+/** A malformed escape is an invalid id (400), not a server error. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 
@@ -87,7 +98,7 @@ export async function handleApiRequest(event: ApiEvent, ports: ApiPorts): Promis
   const path = (event.rawPath ?? '').replace(/\/+$/, '');
   const byId = /\/orders\/([^/]+)$/.exec(path);
   if (path.endsWith('/orders') && method === 'POST') return postOrder(event, ports);
-  if (byId && method === 'GET') return getOrderById(decodeURIComponent(byId[1]!), ports);
+  if (byId && method === 'GET') return getOrderById(safeDecode(byId[1]!), ports);
   if (path.endsWith('/orders') || byId) return problem(405, 'method-not-allowed', 'Method not allowed', `${method} is not supported on ${path}`);
   return problem(404, 'no-such-route', 'Not found', `no route for ${method} ${path}`);
 }

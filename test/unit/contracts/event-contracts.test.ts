@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contextNames } from '#contracts/envelope';
 import { allEvents, PaymentAuthorized, PaymentDeclined } from '#contracts/events';
+import { maxOrderLines } from '#contracts/primitives';
 import { subscriptions } from '#contracts/subscriptions';
 import { fixtureDetailTypes, readEventFixture } from '../../helpers/events-fixtures';
 
@@ -81,6 +82,33 @@ describe('event contracts', () => {
     const result = contract.detail.safeParse(fixture);
 
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['metadata.eventId']);
+  });
+
+  /* JSON schema cannot express "each sku once", so the pinned schemas would not notice if it went away. */
+  const withLines = contracts.filter(([detailType]) => Array.isArray(readEventFixture(detailType).data.lines));
+
+  it('has order lines in the events that carry them', () => {
+    expect(withLines.map(([detailType]) => detailType).sort()).toEqual(['InventoryReleased', 'InventoryReserved', 'OrderPlaced']);
+  });
+
+  it.each(withLines)('rejects a %s that lists one sku twice', (detailType, contract) => {
+    const fixture = readEventFixture(detailType);
+    const lines = fixture.data.lines as unknown[];
+    fixture.data.lines = [...lines, lines[0]];
+
+    const result = contract.detail.safeParse(fixture);
+
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['data.lines']);
+  });
+
+  it.each(withLines)('rejects a %s with more lines than one inventory transaction can reserve', (detailType, contract) => {
+    const fixture = readEventFixture(detailType);
+    const [line] = fixture.data.lines as Record<string, unknown>[];
+    fixture.data.lines = Array.from({ length: maxOrderLines + 1 }, (_, n) => ({ ...line, sku: `DUCK-${n}` }));
+
+    const result = contract.detail.safeParse(fixture);
+
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['data.lines']);
   });
 
   it.each(contracts)('names the %s event duckstore.<context> / <Entity><PastVerb>', (_, contract) => {

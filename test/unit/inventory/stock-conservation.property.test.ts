@@ -18,7 +18,8 @@ const initialStockArb = fc.record({
 });
 
 const ordersArb = fc.array(
-  fc.array(fc.record({ sku: fc.constantFrom(...stockedSkus, unstockedSku), quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3 }),
+  // Each SKU once per order, as the OrderPlaced contract requires.
+  fc.uniqueArray(fc.record({ sku: fc.constantFrom(...stockedSkus, unstockedSku), quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3, selector: (line) => line.sku }),
   { minLength: 1, maxLength: 4 },
 );
 

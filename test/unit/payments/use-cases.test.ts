@@ -211,7 +211,7 @@ describe('cancelPayment', () => {
     ['DECLINED', 250_000],
     ['REFUNDED', 1798],
   ])('ignores a cancellation of a %s payment', async (status, amountCents) => {
-    const { payments, provider, ports } = setup();
+    const { provider, ports } = setup();
     await authorizePayment(inventoryReserved({ orderId, amountCents }), ports);
     if (status === 'REFUNDED') await cancelPayment(orderCancelled({ orderId }), ports);
 

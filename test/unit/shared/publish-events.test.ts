@@ -44,6 +44,19 @@ describe('putEventsReliably', () => {
     expect(failures).toEqual([{ index: 1, errorCode: 'MalformedDetail', errorMessage: 'fake MalformedDetail', retryable: false }]);
   });
 
+  // The per-entry codes the PutEventsResultEntry API reference lists as non-retryable.
+  it.each(['AccessDeniedException', 'InvalidAccountIdException', 'InvalidArgument', 'MalformedDetail', 'RedactionFailure', 'NotAuthorizedForSourceException', 'NotAuthorizedForDetailTypeException'])(
+    'does not retry an entry that failed with %s, which AWS documents as non-retryable',
+    async (errorCode) => {
+      const { client, calls } = fakeEventBridge([], failWhere(errorCode, () => true));
+
+      const failures = await putEventsReliably(client, numberedEntries(1), noDelay);
+
+      expect(calls).toHaveLength(1);
+      expect(failures).toEqual([expect.objectContaining({ index: 0, errorCode, retryable: false })]);
+    },
+  );
+
   it('retries the transient failures of a call that also had a permanent one', async () => {
     const { client, calls } = fakeEventBridge([
       (entries) => {

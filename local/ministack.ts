@@ -1,0 +1,332 @@
+/**
+ * The embedded local cloud: ministack (PyPI, MIT), pinned, in a private venv
+ * under .local/, started on 127.0.0.1 with a minimal environment.
+ *
+ *   ensureMinistack()   creates .local/venv and installs ministack==MINISTACK_VERSION once
+ *   startLocalCloud()   spawns it, waits until healthy, returns { endpoint, port, stop() }
+ *   isLocalCloudUp()    whether a ministack answers at an endpoint
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { localDir, localPaths, say, seconds } from './paths';
+
+export const MINISTACK_VERSION = '1.5.33';
+export const DEFAULT_PORT = 4566;
+const MIN_PYTHON: readonly [number, number] = [3, 10];
+
+export class LocalCloudError extends Error {
+  override readonly name = 'LocalCloudError';
+}
+
+const venvBin = (name: string): string => path.join(localPaths.venv, 'bin', name);
+
+function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string; error?: Error } {
+  const result = spawnSync(command, args, { encoding: 'utf8', env: options.env ?? process.env });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '', ...(result.error ? { error: result.error } : {}) };
+}
+
+/** The python3 to build the venv with: $PYTHON, else python3 on PATH; it must be ≥ 3.10. */
+function findPython(): string {
+  const python = process.env.PYTHON || 'python3';
+  const probe = run(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
+  if (probe.error || probe.status !== 0) {
+    throw new LocalCloudError(
+      `${python} was not found or does not run (${probe.error?.message ?? probe.stderr.trim()}). The local cloud needs Python ≥ ${MIN_PYTHON.join('.')} ` +
+        'to run ministack: install python3 (with the venv module) or point $PYTHON at one.',
+    );
+  }
+  const version = probe.stdout.trim();
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    throw new LocalCloudError(`${python} is Python ${version}; ministack ${MINISTACK_VERSION} needs Python ≥ ${MIN_PYTHON.join('.')}. Install a newer python3 or set $PYTHON.`);
+  }
+  return python;
+}
+
+/** The ministack version installed in the venv, or undefined. */
+export function installedMinistackVersion(): string | undefined {
+  if (!fs.existsSync(venvBin('python'))) return undefined;
+  const probe = run(venvBin('python'), ['-c', 'import importlib.metadata as m; print(m.version("ministack"))']);
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+/**
+ * Creates .local/venv and installs the pinned ministack into it, once: when
+ * the venv already has that version it only says so. Throws a clear error
+ * when python3 is missing or older than 3.10, or when pip fails.
+ */
+export function ensureMinistack(): { version: string; installed: boolean; seconds: number } {
+  const start = performance.now();
+  const current = installedMinistackVersion();
+  if (current === MINISTACK_VERSION) {
+    say('ministack', `ministack ${current} already installed in ${path.relative(process.cwd(), localPaths.venv) || localPaths.venv}`);
+    return { version: current, installed: false, seconds: (performance.now() - start) / 1000 };
+  }
+  fs.mkdirSync(localDir, { recursive: true });
+  if (!fs.existsSync(venvBin('python'))) {
+    const python = findPython();
+    say('ministack', `creating venv ${localPaths.venv} with ${python}`);
+    const venv = run(python, ['-m', 'venv', localPaths.venv]);
+    if (venv.status !== 0) {
+      throw new LocalCloudError(`${python} -m venv ${localPaths.venv} failed (is the python3-venv package installed?):\n${venv.stderr || venv.stdout}`);
+    }
+  }
+  say('ministack', `${current ? `replacing ministack ${current}: ` : ''}pip install ministack==${MINISTACK_VERSION} (from your pip index)`);
+  const pip = spawnSync(venvBin('python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', `ministack==${MINISTACK_VERSION}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (pip.status !== 0) throw new LocalCloudError(`pip install ministack==${MINISTACK_VERSION} failed (exit ${pip.status}); see the output above.`);
+  const version = installedMinistackVersion();
+  if (version !== MINISTACK_VERSION) throw new LocalCloudError(`after pip install, the venv reports ministack ${version ?? 'missing'}, expected ${MINISTACK_VERSION}`);
+  const elapsed = (performance.now() - start) / 1000;
+  say('ministack', `installed ministack ${version} in ${elapsed.toFixed(1)} s`);
+  return { version, installed: true, seconds: elapsed };
+}
+
+/** What a LocalStack-compatible health endpoint answers, as far as we use it. */
+interface Health {
+  services?: Record<string, unknown>;
+  edition?: string;
+  version?: string;
+}
+
+async function fetchHealth(url: string, timeoutMs: number): Promise<Health | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as Health;
+    return body && typeof body === 'object' && body.services ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LocalCloudIdentity {
+  kind: 'ministack' | 'localstack-compatible';
+  version: string | undefined;
+}
+
+/** Which local cloud answers at `endpoint`: ministack (it alone serves /_ministack/health), another LocalStack-compatible one, or none. */
+export async function identifyLocalCloud(endpoint: string, timeoutMs = 1000): Promise<LocalCloudIdentity | undefined> {
+  const base = endpoint.replace(/\/+$/, '');
+  const ministack = await fetchHealth(`${base}/_ministack/health`, timeoutMs);
+  if (ministack) return { kind: 'ministack', version: ministack.version };
+  const other = await fetchHealth(`${base}/_localstack/health`, timeoutMs);
+  return other ? { kind: 'localstack-compatible', version: other.version } : undefined;
+}
+
+/** Whether a local cloud (ministack, or any LocalStack-compatible endpoint) answers its health check at `endpoint`. */
+export async function isLocalCloudUp(endpoint: string, timeoutMs = 1000): Promise<boolean> {
+  return (await identifyLocalCloud(endpoint, timeoutMs)) !== undefined;
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function logTail(lines = 40): string {
+  try {
+    return fs.readFileSync(localPaths.log, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export interface StartLocalCloudOptions {
+  /** @default $DUCKSTORE_LOCAL_PORT or 4566 */
+  port?: number;
+  /** Where PERSIST_STATE keeps state. @default .local/state */
+  stateDir?: string;
+  /** Keep state across restarts (PERSIST_STATE=1). @default false: every start is a clean cloud */
+  persist?: boolean;
+  /** How long an idle Lambda worker process is kept warm. @default 120 */
+  lambdaWarmTtlSeconds?: number;
+  /** How long to wait for the health check. @default 30000 */
+  timeoutMs?: number;
+  /**
+   * Let ministack outlive this Node process (for `npm run local:up`); its pid
+   * is recorded in .local/ministack.pid.json for `stopRecordedLocalCloud()`.
+   * @default false
+   */
+  detached?: boolean;
+}
+
+export interface LocalCloud {
+  endpoint: string;
+  port: number;
+  /** The ministack process (group leader), or undefined when an already running ministack was reused. */
+  pid: number | undefined;
+  /** Seconds from spawn to healthy. */
+  startSeconds: number;
+  /** Stops ministack and its Lambda worker processes (its process group). A no-op for a reused instance. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A minimal environment: ministack's Lambda workers inherit it (ministack
+ * 1.5.33 passes its whole environment to every function process), so the
+ * caller's AWS_* credentials, NODE_OPTIONS and the like must not be in it.
+ * The node that runs the workers is the one running this script.
+ */
+function ministackEnvironment(port: number, options: Required<Pick<StartLocalCloudOptions, 'persist' | 'stateDir' | 'lambdaWarmTtlSeconds'>>): NodeJS.ProcessEnv {
+  const nodeDir = path.dirname(process.execPath);
+  const pathDirs = [nodeDir, path.join(localPaths.venv, 'bin'), '/usr/local/bin', '/usr/bin', '/bin'];
+  return {
+    PATH: [...new Set(pathDirs)].join(path.delimiter),
+    HOME: localPaths.home,
+    LANG: 'C.UTF-8',
+    PYTHONUNBUFFERED: '1',
+    BIND_HOST: '127.0.0.1',
+    GATEWAY_PORT: String(port),
+    // With `cryptography` importable, an IoT mTLS listener opens on 0.0.0.0:8883 regardless of BIND_HOST.
+    IOT_MTLS_ENABLED: '0',
+    TMPDIR: localPaths.tmp,
+    S3_DATA_DIR: localPaths.s3,
+    LAMBDA_WARM_TTL_SECONDS: String(options.lambdaWarmTtlSeconds),
+    ...(options.persist ? { PERSIST_STATE: '1', STATE_DIR: options.stateDir } : {}),
+  };
+}
+
+interface PidRecord {
+  pid: number;
+  port: number;
+  endpoint: string;
+  startedAt: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM to the process group, then SIGKILL after a grace period. */
+async function killGroup(pid: number, graceMs = 5000): Promise<void> {
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
+  const groupAlive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  signalGroup('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (groupAlive()) signalGroup('SIGKILL');
+}
+
+function readPidRecord(): PidRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(localPaths.pidFile, 'utf8')) as PidRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops a ministack that `startLocalCloud({ detached: true })` left running (by its recorded pid, never by name). */
+export async function stopRecordedLocalCloud(): Promise<boolean> {
+  const record = readPidRecord();
+  if (!record) return false;
+  if (isAlive(record.pid)) {
+    say('ministack', `stopping ministack pid ${record.pid} (${record.endpoint}) and its Lambda workers`);
+    await killGroup(record.pid);
+  }
+  fs.rmSync(localPaths.pidFile, { force: true });
+  return true;
+}
+
+/**
+ * Starts ministack on 127.0.0.1:<port> and waits until it is healthy. If a
+ * ministack already answers on that port it is reused (stop() then leaves it
+ * alone); if anything else holds the port, it refuses.
+ */
+export async function startLocalCloud(options: StartLocalCloudOptions = {}): Promise<LocalCloud> {
+  const port = options.port ?? Number(process.env.DUCKSTORE_LOCAL_PORT || DEFAULT_PORT);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const persist = options.persist ?? false;
+  const stateDir = options.stateDir ?? localPaths.state;
+  const lambdaWarmTtlSeconds = options.lambdaWarmTtlSeconds ?? 120;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  if (await portTaken(port)) {
+    const running = await identifyLocalCloud(endpoint);
+    if (running?.kind === 'ministack') {
+      if (running.version !== MINISTACK_VERSION) say('ministack', `warning: the ministack at ${endpoint} is version ${running.version ?? 'unknown'}, not the pinned ${MINISTACK_VERSION}`);
+      say('ministack', `a ministack already answers at ${endpoint}: reusing it (this process will not stop it; \`npm run local:down\` does)`);
+      return { endpoint, port, pid: undefined, startSeconds: 0, stop: async () => {} };
+    }
+    throw new LocalCloudError(
+      `port ${port} on 127.0.0.1 is taken by something that is not ministack (${running ? 'a LocalStack-compatible endpoint' : 'no /_ministack/health'}). ` +
+        'Stop it, or pick another port with DUCKSTORE_LOCAL_PORT=<port>.',
+    );
+  }
+  if (!fs.existsSync(venvBin('ministack'))) throw new LocalCloudError(`ministack is not installed in ${localPaths.venv}: call ensureMinistack() first`);
+
+  for (const dir of [localPaths.tmp, localPaths.s3, localPaths.home, ...(persist ? [stateDir] : [])]) fs.mkdirSync(dir, { recursive: true });
+  const log = fs.openSync(localPaths.log, 'w');
+  const start = performance.now();
+  say('ministack', `starting ministack ${MINISTACK_VERSION} on ${endpoint}${persist ? ` (state persisted in ${stateDir})` : ' (in-memory state)'}; log: ${localPaths.log}`);
+  const child = spawn(venvBin('ministack'), [], {
+    cwd: localDir,
+    env: ministackEnvironment(port, { persist, stateDir, lambdaWarmTtlSeconds }),
+    // Its own process group, so stop() reaches the Lambda workers it spawns.
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new LocalCloudError(`could not spawn ${venvBin('ministack')}`);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = signal ? `signal ${signal}` : `exit code ${code}`;
+  });
+  if (options.detached) child.unref();
+
+  const stop = async (): Promise<void> => {
+    await killGroup(pid);
+    const record = readPidRecord();
+    if (record?.pid === pid) fs.rmSync(localPaths.pidFile, { force: true });
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new LocalCloudError(`ministack exited during startup (${exited}). Last lines of ${localPaths.log}:\n${logTail()}`);
+    if ((await identifyLocalCloud(endpoint, 500))?.kind === 'ministack') break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new LocalCloudError(`ministack did not become healthy at ${endpoint}/_ministack/health within ${timeoutMs / 1000} s. Last lines of ${localPaths.log}:\n${logTail()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const startSeconds = (performance.now() - start) / 1000;
+  say('ministack', `healthy at ${endpoint} after ${seconds(start)} (pid ${pid})`);
+  const record: PidRecord = { pid, port, endpoint, startedAt: new Date().toISOString() };
+  fs.writeFileSync(localPaths.pidFile, `${JSON.stringify(record, null, 2)}\n`);
+  return { endpoint, port, pid, startSeconds, stop };
+}
