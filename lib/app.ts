@@ -2,7 +2,7 @@ import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { ApiAuth } from './constructs/orders-service';
 import { RegionStack, type DeploymentSettings } from './stacks/region-stack';
-import { deployedRegions, parseTopology, topologyContextKey, type Topology } from './topology';
+import { deployedRegions, parseTopology, stackName, topologyContextKey } from './topology';
 
 export const settingKeys = {
   apiAuth: 'duckstore:apiAuth',
@@ -26,11 +26,6 @@ function readSettings(app: App): DeploymentSettings {
     ...(typeof providerUrl === 'string' && providerUrl ? { providerUrl } : {}),
   };
 }
-
-export const stackName = (topology: Topology, region: string): string => {
-  const role = Object.entries(topology.regions).find(([, name]) => name === region)![0];
-  return `DuckStore-${role}`;
-};
 
 /** Builds the whole app: one stack per region of the topology, all checked by cdk-nag. */
 export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[] } {

@@ -48,6 +48,13 @@ export const deployedRegions = (topology: Topology): string[] => [...new Set(con
 
 export const contextsIn = (topology: Topology, region: string): ContextName[] => contextNames.filter((context) => regionOf(topology, context) === region);
 
+/** Stacks are named after the region's role, so renaming a region does not rename the stack. */
+export const stackName = (topology: Topology, region: string): string => {
+  const role = Object.entries(topology.regions).find(([, name]) => name === region)?.[0];
+  if (!role) throw new InvalidTopologyError(`region ${region} is not in the topology`);
+  return `DuckStore-${role}`;
+};
+
 const producerOf = (contract: EventContract): ContextName => contract.source.replace('duckstore.', '') as ContextName;
 
 /**

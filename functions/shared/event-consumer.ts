@@ -6,7 +6,7 @@ import * as z from 'zod';
 import type { EventContract, EventDetail } from '#contracts/envelope';
 import { dynamoDb } from './aws-clients';
 import { deadLetter } from './dead-letter';
-import { correlate, instrumented, logger } from './powertools';
+import { instrumented, logger } from './powertools';
 
 /** Raised for a message that no retry can fix; it goes to the DLQ at once, with this message as the reason. */
 export class PoisonMessageError extends Error {
@@ -78,18 +78,20 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
   );
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
-    let parsed: ReturnType<typeof parseRecord>;
+    let correlationId: string | undefined;
     try {
-      parsed = parseRecord(subscriptions, record.body);
+      const { detail } = parseRecord(subscriptions, record.body);
+      const { metadata } = detail;
+      correlationId = metadata.correlationId;
+      const outcome = await apply(detail);
+      // Records of a batch run concurrently, so the order id goes on each line rather than on the shared logger.
+      logger.info('event handled', { correlationId, eventType: metadata.type, eventId: metadata.eventId, outcome });
     } catch (error) {
+      // Poison found by the parser or by a use case: retrying cannot help, so it goes to the DLQ now, with its reason.
       if (!(error instanceof PoisonMessageError)) throw error;
       await deadLetter(spec.deadLetterQueueUrl, { body: record.body, reason: error.message, component: spec.component });
-      return;
+      logger.warn('poison message dead-lettered', { correlationId, messageId: record.messageId, reason: error.message });
     }
-    const { metadata } = parsed.detail;
-    correlate(metadata.correlationId);
-    const outcome = await apply(parsed.detail);
-    logger.info('event handled', { eventType: metadata.type, eventId: metadata.eventId, outcome });
   };
 
   const processor = new BatchProcessor(EventType.SQS);
