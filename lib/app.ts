@@ -44,3 +44,6 @@ export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stacks };
 }
+
+/** Re-exported for callers that build the app and need its stack names. */
+export { stackName } from './topology';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, paginateListStackResources, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, GetFunctionUrlConfigCommand, LambdaClient, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
 import { contextNames, type ContextName } from '#contracts/envelope';
-import { deployedRegions, parseTopology, topologyContextKey, type Topology } from '../lib/topology';
+import { deployedRegions, parseTopology, stackName, topologyContextKey, type Topology } from '../lib/topology';
 import { localCliEnvironment, localClientConfig } from './aws';
 import { LOCAL_ACCOUNT_ID, saveDeployment, type ContextDeployment, type LocalDeployment } from './deployment';
 import { localDir, localPaths, repoRoot, say, seconds } from './paths';
@@ -157,11 +157,13 @@ function contextDeployment(stack: DescribedStack, context: ContextName): Context
   };
 }
 
-/** The first stack output whose key starts with `prefix` (CDK appends a hash to output ids). */
-function output(stack: DescribedStack, prefix: string): string {
-  const entry = Object.entries(stack.outputs).find(([key]) => key.startsWith(prefix));
-  if (!entry) throw new LocalDeployError(`stack ${stack.stackName} has no output ${prefix}* (outputs: ${Object.keys(stack.outputs).join(', ') || 'none'})`);
-  return entry[1];
+/** A stack output by its name (lib/constructs/stack-output.ts gives outputs stable names); an older hashed `<name>XXXXXXXX` key is accepted too. */
+function output(stack: DescribedStack, ...names: string[]): string {
+  for (const name of names) {
+    const value = stack.outputs[name] ?? Object.entries(stack.outputs).find(([key]) => new RegExp(`^${name}[0-9A-F]{8}$`).test(key))?.[1];
+    if (value) return value;
+  }
+  throw new LocalDeployError(`stack ${stack.stackName} has no output ${names.join(' or ')} (outputs: ${Object.keys(stack.outputs).join(', ') || 'none'})`);
 }
 
 // ---------------------------------------------------------------------------
@@ -269,7 +271,6 @@ export async function deployLocal(options: DeployLocalOptions): Promise<LocalDep
   const topology = readTopology(context);
   const regions = deployedRegions(topology);
   const primaryRegion = regions[0]!;
-  const { stackName } = await import('../lib/app');
   const env = localCliEnvironment(endpoint, primaryRegion);
   const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const common = ['--no-notices', '--output', localPaths.cdkOut];
@@ -309,7 +310,7 @@ export async function deployLocal(options: DeployLocalOptions): Promise<LocalDep
   const contexts = Object.fromEntries(contextNames.map((name) => [name, contextDeployment(stackIn(contextRegion(name)), name)])) as LocalDeployment['contexts'];
 
   const ordersStack = stackIn(contextRegion('orders'));
-  const apiOutput = output(ordersStack, 'OrdersApiUrl');
+  const apiOutput = output(ordersStack, 'ApiUrl', 'OrdersApiUrl');
   const apiId = physicalId(ordersStack, 'Orders/Api');
   if (apiIdOf(apiOutput) !== apiId) say('deploy', `warning: the ApiUrl output (${apiOutput}) does not name the deployed API ${apiId}`);
 
@@ -320,7 +321,7 @@ export async function deployLocal(options: DeployLocalOptions): Promise<LocalDep
     const functionName = physicalId(paymentsStack, 'PaymentProviderSimulator/Function');
     const lambda = new LambdaClient(localClientConfig(endpoint, paymentsStack.region));
     const { FunctionUrl } = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName })).finally(() => lambda.destroy());
-    const outputUrl = output(paymentsStack, 'PaymentProviderSimulatorUrl');
+    const outputUrl = output(paymentsStack, 'PaymentProviderUrl', 'PaymentProviderSimulatorUrl');
     if (FunctionUrl !== outputUrl) say('deploy', `warning: the simulator Url output (${outputUrl}) differs from GetFunctionUrlConfig (${FunctionUrl})`);
     providerSimulator = {
       region: paymentsStack.region,

@@ -289,6 +289,10 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   if (!fs.existsSync(venvBin('ministack'))) throw new LocalCloudError(`ministack is not installed in ${localPaths.venv}: call ensureMinistack() first`);
 
   for (const dir of [localPaths.tmp, localPaths.s3, localPaths.home, ...(persist ? [stateDir] : [])]) fs.mkdirSync(dir, { recursive: true });
+  // ministack writes each Lambda's `_worker.js` and unzipped code under TMPDIR. Both are CommonJS, but
+  // TMPDIR is inside this repo, whose package.json says "type": "module": without this marker Node
+  // treats them as ES modules and every worker dies at once ("require is not defined in ES module scope").
+  fs.writeFileSync(path.join(localPaths.tmp, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const log = fs.openSync(localPaths.log, 'w');
   const start = performance.now();
   say('ministack', `starting ministack ${MINISTACK_VERSION} on ${endpoint}${persist ? ` (state persisted in ${stateDir})` : ' (in-memory state)'}; log: ${localPaths.log}`);

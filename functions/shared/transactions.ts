@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { outboxRow, type Causation, type OutboxEnvironment, type PendingEvent } from './outbox';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -28,4 +28,31 @@ export function failedConditions(error: unknown): number[] | undefined {
   const codes = error.CancellationReasons.map((reason) => reason.Code ?? 'None');
   if (codes.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return undefined;
   return codes.flatMap((code, index) => (code === 'ConditionalCheckFailed' ? [index] : []));
+}
+
+export interface OutboxCommit {
+  tableName: string;
+  /** The state change; the conditions on these items decide whether it may commit. */
+  items: TransactItem[];
+  events: PendingEvent[];
+  cause: Causation;
+  environment: OutboxEnvironment;
+}
+
+/**
+ * Commits a state change together with the outbox rows of its events, so an
+ * event is published if and only if the change happened. False when a condition
+ * on the state items failed: a concurrent delivery changed the state first, and
+ * the use case decides what that means. Anything else (a conflict, throttling,
+ * a failed outbox condition) is thrown, for SQS to retry.
+ */
+export async function commitWithOutbox(client: Pick<DynamoDBDocumentClient, 'send'>, commit: OutboxCommit): Promise<boolean> {
+  const { tableName, items, events, cause, environment } = commit;
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: [...items, ...outboxPuts(tableName, events, cause, environment)] }));
+    return true;
+  } catch (error) {
+    if (items.some((_, index) => conditionFailedAt(error, index))) return false;
+    throw error;
+  }
 }

@@ -3,23 +3,18 @@ import type { EventContract, EventData, EventDetail, EventMetadata } from '#cont
 
 export const fixedOccurredAt = '2025-03-14T09:26:53.589Z';
 
-/** Metadata that passes the contract: correlation id = the order id, as every producer sets it. */
-export function metadataFor(contract: EventContract, orderId: string, overrides: Partial<EventMetadata> = {}): EventMetadata {
-  return {
-    eventId: randomUUID(),
-    type: contract.detailType,
-    version: contract.version,
-    occurredAt: fixedOccurredAt,
-    correlationId: orderId,
-    causationId: randomUUID(),
-    originRegion: 'us-east-1',
-    ...overrides,
-  };
-}
-
-/** A `detail` validated by its contract, so a factory bug fails here and not in the test that uses it. */
-export function detailOf<C extends EventContract>(contract: C, data: EventData<C> & { orderId: string }, metadata: Partial<EventMetadata> = {}): EventDetail<C> {
-  return contract.detail.parse({ metadata: metadataFor(contract, data.orderId, metadata), data }) as EventDetail<C>;
+/**
+ * A `detail` validated by its contract, so a factory bug fails here and not in
+ * the test that uses it. Correlation id = the order id, as every producer sets
+ * it; fresh event and causation ids unless the test pins them.
+ */
+export function eventDetail<C extends EventContract>(contract: C, data: EventData<C> & { orderId: string }, metadata: Partial<EventMetadata> = {}): EventDetail<C> {
+  // Defaults in the destructuring, so a factory may pass `eventId: undefined` through for "any".
+  const { eventId = randomUUID(), occurredAt = fixedOccurredAt, correlationId = data.orderId, causationId = randomUUID(), originRegion = 'us-east-1', ...rest } = metadata;
+  return contract.detail.parse({
+    metadata: { eventId, type: contract.detailType, version: contract.version, occurredAt, correlationId, causationId, originRegion, ...rest },
+    data,
+  }) as EventDetail<C>;
 }
 
 /** The whole EventBridge event, as an SQS rule target delivers it in the message body. */

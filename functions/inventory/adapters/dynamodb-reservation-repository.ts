@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { skuSchema } from '#contracts/primitives';
 import { documentClient } from '#shared/aws-clients';
 import type { OutboxEnvironment } from '#shared/outbox';
-import { conditionFailedAt, failedConditions, outboxPuts, type TransactItem } from '#shared/transactions';
+import { commitWithOutbox, failedConditions, outboxPuts, type TransactItem } from '#shared/transactions';
 import type { ReservationRepository } from '../domain/ports';
 import { reservationStatuses, type Reservation } from '../domain/reservation';
 
@@ -83,42 +83,29 @@ export function dynamoDbReservationRepository(
     },
 
     async record(reservation, events, cause) {
-      try {
-        await client.send(
-          new TransactWriteCommand({ TransactItems: [putNewReservation(tableName, reservation), ...outboxPuts(tableName, events, cause, environment)] }),
-        );
-        return true;
-      } catch (error) {
-        if (conditionFailedAt(error, 0)) return false;
-        throw error;
-      }
+      return commitWithOutbox(client, { tableName, items: [putNewReservation(tableName, reservation)], events, cause, environment });
     },
 
     async release(reservation, entry, events, cause) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: reservationKey(reservation.orderId),
-                  ConditionExpression: '#status = :held',
-                  UpdateExpression: 'SET #status = :released, #updatedAt = :at, #history = list_append(if_not_exists(#history, :none), :entry)',
-                  ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#history': 'history' },
-                  ExpressionAttributeValues: { ':held': 'HELD', ':released': entry.status, ':at': entry.at, ':none': [], ':entry': [entry] },
-                },
-              },
-              ...reservation.lines.map((line) => giveStockBack(tableName, line.sku, line.quantity)),
-              ...outboxPuts(tableName, events, cause, environment),
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (conditionFailedAt(error, 0)) return false;
-        throw error;
-      }
+      return commitWithOutbox(client, {
+        tableName,
+        items: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: reservationKey(reservation.orderId),
+              ConditionExpression: '#status = :held',
+              UpdateExpression: 'SET #status = :released, #updatedAt = :at, #history = list_append(if_not_exists(#history, :none), :entry)',
+              ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#history': 'history' },
+              ExpressionAttributeValues: { ':held': 'HELD', ':released': entry.status, ':at': entry.at, ':none': [], ':entry': [entry] },
+            },
+          },
+          ...reservation.lines.map((line) => giveStockBack(tableName, line.sku, line.quantity)),
+        ],
+        events,
+        cause,
+        environment,
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#shared/aws-clients';
 import type { OutboxEnvironment } from '#shared/outbox';
-import { conditionFailedAt, outboxPuts } from '#shared/transactions';
+import { commitWithOutbox, conditionFailedAt, outboxPuts } from '#shared/transactions';
 import type { Order } from '../domain/order';
 import type { OrderRepository } from '../domain/ports';
 
@@ -49,35 +49,30 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
     },
 
     async transition(order, change, events, cause) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: orderKey(order.orderId),
-                  ConditionExpression: '#status = :pending',
-                  UpdateExpression: `SET #status = :to, updatedAt = :at, history = list_append(history, :entry)${change.cancellationReason ? ', cancellationReason = :reason' : ''}`,
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':pending': 'PENDING',
-                    ':to': change.to,
-                    ':at': change.entry.at,
-                    ':entry': [change.entry],
-                    ...(change.cancellationReason ? { ':reason': change.cancellationReason } : {}),
-                  },
-                },
+      return commitWithOutbox(client, {
+        tableName,
+        items: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: orderKey(order.orderId),
+              ConditionExpression: '#status = :pending',
+              UpdateExpression: `SET #status = :to, updatedAt = :at, history = list_append(history, :entry)${change.cancellationReason ? ', cancellationReason = :reason' : ''}`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':pending': 'PENDING',
+                ':to': change.to,
+                ':at': change.entry.at,
+                ':entry': [change.entry],
+                ...(change.cancellationReason ? { ':reason': change.cancellationReason } : {}),
               },
-              ...outboxPuts(tableName, events, cause, environment),
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (conditionFailedAt(error, 0)) return false;
-        throw error;
-      }
+            },
+          },
+        ],
+        events,
+        cause,
+        environment,
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#shared/aws-clients';
 import type { OutboxEnvironment } from '#shared/outbox';
-import { conditionFailedAt, outboxPuts } from '#shared/transactions';
+import { commitWithOutbox } from '#shared/transactions';
 import type { Payment } from '../domain/payment';
 import type { PaymentRepository } from '../domain/ports';
 
@@ -23,20 +23,13 @@ export function dynamoDbPaymentRepository(tableName: string, environment: Outbox
     },
 
     async create(payment, events, cause) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: tableName, Item: { ...paymentKey(payment.orderId), kind: 'payment', ...payment }, ConditionExpression: 'attribute_not_exists(pk)' } },
-              ...outboxPuts(tableName, events, cause, environment),
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (conditionFailedAt(error, 0)) return false;
-        throw error;
-      }
+      return commitWithOutbox(client, {
+        tableName,
+        items: [{ Put: { TableName: tableName, Item: { ...paymentKey(payment.orderId), kind: 'payment', ...payment }, ConditionExpression: 'attribute_not_exists(pk)' } }],
+        events,
+        cause,
+        environment,
+      });
     },
 
     async transition(orderId, change, events, cause) {
@@ -51,36 +44,31 @@ export function dynamoDbPaymentRepository(tableName: string, environment: Outbox
         sets.push('#amount = :amount');
         names['#amount'] = 'amount';
       }
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: paymentKey(orderId),
-                  ConditionExpression: '#status = :from',
-                  UpdateExpression: `SET ${sets.join(', ')}`,
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: {
-                    ':from': change.from,
-                    ':to': change.to,
-                    ':at': change.entry.at,
-                    ':entry': [change.entry],
-                    ...(change.authorizationId !== undefined ? { ':authorizationId': change.authorizationId } : {}),
-                    ...(change.amount !== undefined ? { ':amount': change.amount } : {}),
-                  },
-                },
+      return commitWithOutbox(client, {
+        tableName,
+        items: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: paymentKey(orderId),
+              ConditionExpression: '#status = :from',
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: {
+                ':from': change.from,
+                ':to': change.to,
+                ':at': change.entry.at,
+                ':entry': [change.entry],
+                ...(change.authorizationId !== undefined ? { ':authorizationId': change.authorizationId } : {}),
+                ...(change.amount !== undefined ? { ':amount': change.amount } : {}),
               },
-              ...outboxPuts(tableName, events, cause, environment),
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (conditionFailedAt(error, 0)) return false;
-        throw error;
-      }
+            },
+          },
+        ],
+        events,
+        cause,
+        environment,
+      });
     },
 
     async recordAttempt(orderId, attempt) {
