@@ -197,13 +197,15 @@ export async function pointPaymentsAtLocalProviderSimulator(
       say('fix-up', `payments PROVIDER_URL is ${current ?? '(unset)'}, not the simulator's Function URL: left alone`);
       return undefined;
     }
-    await lambda.send(
+    const updated = await lambda.send(
       new UpdateFunctionConfigurationCommand({
         FunctionName: payments.consumer.functionName,
         Environment: { Variables: { ...variables, PROVIDER_URL: simulator.baseUrl } },
       }),
     );
-    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { FunctionName: payments.consumer.functionName });
+    if (updated.LastUpdateStatus === 'InProgress') {
+      await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { FunctionName: payments.consumer.functionName });
+    }
     return `payments PROVIDER_URL ${current} → ${simulator.baseUrl} (ministack: Function URL attribute is not locally reachable)`;
   } finally {
     lambda.destroy();

@@ -156,6 +156,12 @@ export interface StartLocalCloudOptions {
   persist?: boolean;
   /** How long an idle Lambda worker process is kept warm. @default 120 */
   lambdaWarmTtlSeconds?: number;
+  /**
+   * The `node` binary Lambda workers run on (ministack runs whichever `node` is first on its PATH,
+   * whatever the function's runtime says). Point it at a Node 22 to match nodejs22.x.
+   * @default $DUCKSTORE_LAMBDA_NODE, else the node running this script
+   */
+  lambdaNode?: string;
   /** How long to wait for the health check. @default 30000 */
   timeoutMs?: number;
   /**
@@ -183,8 +189,8 @@ export interface LocalCloud {
  * caller's AWS_* credentials, NODE_OPTIONS and the like must not be in it.
  * The node that runs the workers is the one running this script.
  */
-function ministackEnvironment(port: number, options: Required<Pick<StartLocalCloudOptions, 'persist' | 'stateDir' | 'lambdaWarmTtlSeconds'>>): NodeJS.ProcessEnv {
-  const nodeDir = path.dirname(process.execPath);
+function ministackEnvironment(port: number, options: Required<Pick<StartLocalCloudOptions, 'persist' | 'stateDir' | 'lambdaWarmTtlSeconds' | 'lambdaNode'>>): NodeJS.ProcessEnv {
+  const nodeDir = path.dirname(options.lambdaNode);
   const pathDirs = [nodeDir, path.join(localPaths.venv, 'bin'), '/usr/local/bin', '/usr/bin', '/bin'];
   return {
     PATH: [...new Set(pathDirs)].join(path.delimiter),
@@ -198,6 +204,12 @@ function ministackEnvironment(port: number, options: Required<Pick<StartLocalClo
     TMPDIR: localPaths.tmp,
     S3_DATA_DIR: localPaths.s3,
     LAMBDA_WARM_TTL_SECONDS: String(options.lambdaWarmTtlSeconds),
+    // The functions target nodejs22.x; run on an older local node, the bundled SDK v3 prints a
+    // Node-version deprecation warning at every cold start, which is noise in the log, not a finding.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // AWS sets this for every on-demand function; ministack 1.5.33 does not, and without it Powertools
+    // takes every invocation for provisioned concurrency: cold_start is always false in logs and traces.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     ...(options.persist ? { PERSIST_STATE: '1', STATE_DIR: options.stateDir } : {}),
   };
 }
@@ -273,6 +285,10 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   const stateDir = options.stateDir ?? localPaths.state;
   const lambdaWarmTtlSeconds = options.lambdaWarmTtlSeconds ?? 120;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const lambdaNode = options.lambdaNode ?? (process.env.DUCKSTORE_LAMBDA_NODE || process.execPath);
+  if (path.basename(lambdaNode) !== 'node' || !fs.existsSync(lambdaNode)) {
+    throw new LocalCloudError(`DUCKSTORE_LAMBDA_NODE / lambdaNode must be the path of a \`node\` binary (ministack runs \`node\` from PATH); got ${lambdaNode}`);
+  }
 
   if (await portTaken(port)) {
     const running = await identifyLocalCloud(endpoint);
@@ -295,10 +311,15 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   fs.writeFileSync(path.join(localPaths.tmp, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const log = fs.openSync(localPaths.log, 'w');
   const start = performance.now();
-  say('ministack', `starting ministack ${MINISTACK_VERSION} on ${endpoint}${persist ? ` (state persisted in ${stateDir})` : ' (in-memory state)'}; log: ${localPaths.log}`);
+  const lambdaNodeVersion = lambdaNode === process.execPath ? process.version : run(lambdaNode, ['--version']).stdout.trim();
+  say(
+    'ministack',
+    `starting ministack ${MINISTACK_VERSION} on ${endpoint}${persist ? ` (state persisted in ${stateDir})` : ' (in-memory state)'}, ` +
+      `Lambda workers on node ${lambdaNodeVersion}; log: ${localPaths.log}`,
+  );
   const child = spawn(venvBin('ministack'), [], {
     cwd: localDir,
-    env: ministackEnvironment(port, { persist, stateDir, lambdaWarmTtlSeconds }),
+    env: ministackEnvironment(port, { persist, stateDir, lambdaWarmTtlSeconds, lambdaNode }),
     // Its own process group, so stop() reaches the Lambda workers it spawns.
     detached: true,
     stdio: ['ignore', log, log],

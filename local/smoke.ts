@@ -69,9 +69,19 @@ export interface SmokeResult {
   status: string;
   expected: string;
   ok: boolean;
-  /** From the 202 of POST /orders to the first GET that saw the terminal state. */
+  /** From the 202 of POST /orders to the first GET that saw the terminal state (polling every 250 ms). */
   sagaSeconds: number;
+  /** The order's own clock: createdAt to the terminal entry of its history (no polling error). */
+  serverSeconds: number | undefined;
   order: OrderView;
+}
+
+/** createdAt → the `at` of the last history entry, when the order carries both. */
+function serverLatency(order: OrderView): number | undefined {
+  const last = order.history?.at(-1) as { at?: unknown } | undefined;
+  const createdAt = typeof order.createdAt === 'string' ? Date.parse(order.createdAt) : NaN;
+  const at = typeof last?.at === 'string' ? Date.parse(last.at) : NaN;
+  return Number.isNaN(createdAt) || Number.isNaN(at) ? undefined : (at - createdAt) / 1000;
 }
 
 /** Runs the cases one after another (so each latency is the saga's own) and reports each. */
@@ -84,8 +94,13 @@ export async function runSmoke(deployment: LocalDeployment, cases: readonly Smok
     const order = await waitForTerminal(deployment.api.baseUrl, orderId, { timeoutMs });
     const sagaSeconds = (performance.now() - placedAt) / 1000;
     const ok = order.status === smokeCase.expected;
-    say('smoke', `${smokeCase.name}: ${order.status} after ${sagaSeconds.toFixed(2)} s ${ok ? 'ok' : `UNEXPECTED (wanted ${smokeCase.expected})`}`);
-    results.push({ name: smokeCase.name, orderId, status: order.status, expected: smokeCase.expected, ok, sagaSeconds, order });
+    const serverSeconds = serverLatency(order);
+    say(
+      'smoke',
+      `${smokeCase.name}: ${order.status} after ${sagaSeconds.toFixed(2)} s (order clock ${serverSeconds?.toFixed(3) ?? '?'} s) ` +
+        `${ok ? 'ok' : `UNEXPECTED (wanted ${smokeCase.expected})`}`,
+    );
+    results.push({ name: smokeCase.name, orderId, status: order.status, expected: smokeCase.expected, ok, sagaSeconds, serverSeconds, order });
   }
   return results;
 }

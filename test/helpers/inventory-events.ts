@@ -3,39 +3,30 @@ import { catalog, isCatalogSku } from '#contracts/catalog';
 import type { EventDetail } from '#contracts/envelope';
 import { OrderCancelled, OrderPlaced } from '#contracts/events';
 import type { CancellationReason } from '#contracts/primitives';
+import { eventDetail } from './events-envelope';
 
 export const customerId = 'customer-42';
 
-const metadata = (type: string, orderId: string, eventId: string) => ({
-  eventId,
-  type,
-  version: 1,
-  occurredAt: '2025-01-01T12:00:00.000Z',
-  correlationId: orderId,
-  causationId: randomUUID(),
-  originRegion: 'us-east-1',
-});
+/** Just before the inventory tests' fixed clock, as a delivered event would be. */
+const occurredAt = '2025-01-01T12:00:00.000Z';
 
 /** An OrderPlaced detail that passes the contract; prices come from the catalog (1 cent for a SKU outside it). */
 export function orderPlaced(
   spec: { orderId?: string; eventId?: string; lines?: { sku: string; quantity: number }[] } = {},
 ): EventDetail<typeof OrderPlaced> {
-  const orderId = spec.orderId ?? randomUUID();
   const lines = (spec.lines ?? [{ sku: 'DUCK-CLASSIC', quantity: 2 }]).map(({ sku, quantity }) => ({
     sku,
     quantity,
     unitPriceCents: isCatalogSku(sku) ? catalog[sku].unitPriceCents : 1,
   }));
   const amountCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
-  return OrderPlaced.detail.parse({
-    metadata: metadata(OrderPlaced.detailType, orderId, spec.eventId ?? randomUUID()),
-    data: { orderId, customerId, lines, total: { amountCents, currency: 'USD' } },
-  });
+  return eventDetail(
+    OrderPlaced,
+    { orderId: spec.orderId ?? randomUUID(), customerId, lines, total: { amountCents, currency: 'USD' } },
+    { eventId: spec.eventId, occurredAt },
+  );
 }
 
 export function orderCancelled(spec: { orderId: string; eventId?: string; reason?: CancellationReason }): EventDetail<typeof OrderCancelled> {
-  return OrderCancelled.detail.parse({
-    metadata: metadata(OrderCancelled.detailType, spec.orderId, spec.eventId ?? randomUUID()),
-    data: { orderId: spec.orderId, customerId, reason: spec.reason ?? 'PAYMENT_DECLINED' },
-  });
+  return eventDetail(OrderCancelled, { orderId: spec.orderId, customerId, reason: spec.reason ?? 'PAYMENT_DECLINED' }, { eventId: spec.eventId, occurredAt });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dynamoDbReservationRepository, setStock } from '../../../functions/inventory/adapters/dynamodb-reservation-repository';
 import { decide, type Reservation } from '../../../functions/inventory/domain/reservation';
 import { orderCancelled, orderPlaced } from '../../helpers/inventory-events';
-import { scriptedDocumentClient, transactionCancelled, type SentCommand } from '../../helpers/inventory-fake-dynamodb';
+import { scriptedDocumentClient, throws, transactionCancelled, type SentCommand } from '../../helpers/scripted-dynamodb';
 
 const tableName = 'inventory';
 const environment = { region: 'us-east-1', now: () => new Date('2025-01-01T12:00:05.000Z') };
@@ -16,9 +16,6 @@ function reserveDecision(lines: { sku: string; quantity: number }[]) {
 }
 
 const items = (command: SentCommand) => command.input.TransactItems as Record<string, Record<string, unknown>>[];
-const fail = (error: unknown) => () => {
-  throw error;
-};
 
 describe('dynamoDbReservationRepository.reserve', () => {
   it('takes every line, puts the reservation and its outbox row in one conditional transaction', async () => {
@@ -45,7 +42,7 @@ describe('dynamoDbReservationRepository.reserve', () => {
   });
 
   it('reports the SKUs whose stock condition failed as unavailable', async () => {
-    const { client } = scriptedDocumentClient([fail(transactionCancelled(['None', 'ConditionalCheckFailed', 'None', 'None']))]);
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('None', 'ConditionalCheckFailed', 'None', 'None'))]);
     const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 2 }, { sku: 'DUCK-LIMITED', quantity: 9 }]);
 
     const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
@@ -54,7 +51,7 @@ describe('dynamoDbReservationRepository.reserve', () => {
   });
 
   it('reports an existing reservation before missing stock: the order was handled already', async () => {
-    const { client } = scriptedDocumentClient([fail(transactionCancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']))]);
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None'))]);
     const { decision, cause } = reserveDecision([{ sku: 'DUCK-LIMITED', quantity: 9 }]);
 
     const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
@@ -63,11 +60,11 @@ describe('dynamoDbReservationRepository.reserve', () => {
   });
 
   it.each([
-    ['a transaction conflict', transactionCancelled(['TransactionConflict', 'ConditionalCheckFailed', 'None'])],
+    ['a transaction conflict', transactionCancelled('TransactionConflict', 'ConditionalCheckFailed', 'None')],
     ['throttling', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })],
-    ['a failed outbox condition', transactionCancelled(['None', 'None', 'ConditionalCheckFailed'])],
+    ['a failed outbox condition', transactionCancelled('None', 'None', 'ConditionalCheckFailed')],
   ])('rethrows %s so that SQS retries', async (_, error) => {
-    const { client } = scriptedDocumentClient([fail(error)]);
+    const { client } = scriptedDocumentClient([throws(error)]);
     const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 1 }]);
 
     const result = dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
@@ -78,7 +75,7 @@ describe('dynamoDbReservationRepository.reserve', () => {
 
 describe('dynamoDbReservationRepository.record', () => {
   it('puts a stock-free reservation only if the order has none, and reports false when it has', async () => {
-    const { client, sent } = scriptedDocumentClient([fail(transactionCancelled(['ConditionalCheckFailed']))]);
+    const { client, sent } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed'))]);
     const cancelled = orderCancelled({ orderId: orderPlaced().data.orderId });
     const decision = decide(undefined, cancelled, now);
     if (decision.kind !== 'void') throw new Error('expected a void decision');
@@ -109,15 +106,17 @@ describe('dynamoDbReservationRepository.release', () => {
     updatedAt: '2025-01-01T12:00:01.000Z',
   };
 
-  it('releases only a HELD reservation and gives its lines back in the same transaction', async () => {
-    const { client, sent } = scriptedDocumentClient();
+  function releaseDecision() {
     const decision = decide(held, orderCancelled({ orderId: held.orderId }), now);
     if (decision.kind !== 'release') throw new Error('expected a release decision');
+    return { decision, cause: { correlationId: held.orderId, causationId: decision.entry.eventId } };
+  }
 
-    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, {
-      correlationId: held.orderId,
-      causationId: decision.entry.eventId,
-    });
+  it('releases only a HELD reservation and gives its lines back in the same transaction', async () => {
+    const { client, sent } = scriptedDocumentClient();
+    const { decision, cause } = releaseDecision();
+
+    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, cause);
 
     expect(released).toBe(true);
     const [reservation, stock, outbox] = items(sent[0]!);
@@ -132,14 +131,10 @@ describe('dynamoDbReservationRepository.release', () => {
   });
 
   it('reports false when the reservation was no longer HELD', async () => {
-    const { client } = scriptedDocumentClient([fail(transactionCancelled(['ConditionalCheckFailed', 'None', 'None']))]);
-    const decision = decide(held, orderCancelled({ orderId: held.orderId }), now);
-    if (decision.kind !== 'release') throw new Error('expected a release decision');
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'None', 'None'))]);
+    const { decision, cause } = releaseDecision();
 
-    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, {
-      correlationId: held.orderId,
-      causationId: decision.entry.eventId,
-    });
+    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, cause);
 
     expect(released).toBe(false);
   });

@@ -6,6 +6,24 @@ import { fixedClock, inMemoryInventory } from '../../helpers/inventory-fake-repo
 
 const clock = fixedClock();
 
+/**
+ * A repository whose first read lets a concurrent delivery run to the end and
+ * still answers "no reservation yet", as a read that lost the race to it would.
+ */
+function firstReadLosesTo(repository: ReservationRepository, concurrent: () => Promise<unknown>): ReservationRepository {
+  let reads = 0;
+  return {
+    ...repository,
+    async get(orderId) {
+      if (reads++ === 0) {
+        await concurrent();
+        return undefined;
+      }
+      return repository.get(orderId);
+    },
+  };
+}
+
 describe('applyOrderEvent on OrderPlaced', () => {
   it('takes the stock, holds it for the order and emits InventoryReserved caused by the event', async () => {
     const inventory = inMemoryInventory({ 'DUCK-CLASSIC': 10, 'DUCK-PIRATE': 3 });
@@ -70,17 +88,7 @@ describe('applyOrderEvent on OrderPlaced', () => {
   it('steps back when a concurrent delivery reserved between its read and its write', async () => {
     const inventory = inMemoryInventory({ 'DUCK-CLASSIC': 10 });
     const event = orderPlaced({ lines: [{ sku: 'DUCK-CLASSIC', quantity: 4 }] });
-    let reads = 0;
-    const racing: ReservationRepository = {
-      ...inventory.repository,
-      async get(orderId) {
-        if (reads++ === 0) {
-          await applyOrderEvent(event, { reservations: inventory.repository, clock });
-          return undefined;
-        }
-        return inventory.repository.get(orderId);
-      },
-    };
+    const racing = firstReadLosesTo(inventory.repository, () => applyOrderEvent(event, { reservations: inventory.repository, clock }));
 
     const outcome = await applyOrderEvent(event, { reservations: racing, clock });
 
@@ -174,17 +182,7 @@ describe('applyOrderEvent on OrderCancelled', () => {
   it('releases what a concurrent OrderPlaced reserved between its read and its void', async () => {
     const inventory = inMemoryInventory({ 'DUCK-CLASSIC': 10 });
     const placed = orderPlaced({ lines: [{ sku: 'DUCK-CLASSIC', quantity: 4 }] });
-    let reads = 0;
-    const racing: ReservationRepository = {
-      ...inventory.repository,
-      async get(orderId) {
-        if (reads++ === 0) {
-          await applyOrderEvent(placed, { reservations: inventory.repository, clock });
-          return undefined;
-        }
-        return inventory.repository.get(orderId);
-      },
-    };
+    const racing = firstReadLosesTo(inventory.repository, () => applyOrderEvent(placed, { reservations: inventory.repository, clock }));
 
     const outcome = await applyOrderEvent(orderCancelled({ orderId: placed.data.orderId }), { reservations: racing, clock });
 

@@ -1,21 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoDbNotificationRepository } from '../../../functions/notifications/adapters/dynamodb-notification-repository';
 import { loggingNotifier } from '../../../functions/notifications/adapters/logging-notifier';
 import type { Notification } from '../../../functions/notifications/domain/notification';
-
-/** Records the commands the adapter sends and answers each from the script, in order. */
-function scriptedDocumentClient(script: (() => unknown)[] = []) {
-  const sent: { name: string; input: unknown }[] = [];
-  const client = {
-    async send(command: { constructor: { name: string }; input: unknown }) {
-      sent.push({ name: command.constructor.name, input: command.input });
-      return script.shift()?.() ?? {};
-    },
-  } as unknown as Pick<DynamoDBDocumentClient, 'send'>;
-  return { client, sent };
-}
+import { scriptedDocumentClient, throws } from '../../helpers/scripted-dynamodb';
 
 const tableName = 'notifications';
 const notification: Notification = {
@@ -49,11 +37,7 @@ describe('dynamoDbNotificationRepository', () => {
 
   it('reports a lost claim as false', async () => {
     const lost = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    const { client } = scriptedDocumentClient([
-      () => {
-        throw lost;
-      },
-    ]);
+    const { client } = scriptedDocumentClient([throws(lost)]);
 
     const claimed = await dynamoDbNotificationRepository(tableName, client).claim(notification);
 

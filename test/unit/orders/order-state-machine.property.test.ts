@@ -31,18 +31,20 @@ const deliveries = fc
   .array(fc.constantFrom<Outcome>('InventoryRejected', 'PaymentAuthorized', 'PaymentDeclined'), { minLength: 1, maxLength: 4 })
   .chain((distinct) => fc.tuple(fc.constant(distinct), fc.array(fc.nat({ max: distinct.length - 1 }), { minLength: 1, maxLength: 12 })));
 
+/** A fresh store holding one PENDING order, and the distinct outcome events for it. */
+async function pendingOrder(distinct: Outcome[], items: { sku: string; quantity: number }[], idempotencyKey: string) {
+  const clock = tickingClock();
+  const store = inMemoryOrders({ clock });
+  const ports = { orders: store.repository, clock };
+  const { orderId } = await placeOrder({ request: { customerId: 'cust-7f3a21', items }, idempotencyKey, principal: 'cognito-sub-7f3a21' }, ports);
+  return { store, ports, orderId, events: distinct.map((outcome) => outcomeEvent[outcome](orderId)) };
+}
+
 describe('the order state machine', () => {
   it('ends in the terminal state of the first outcome, emits one terminal event and only moves forward', async () => {
     await fc.assert(
       fc.asyncProperty(deliveries, async ([distinct, sequence]) => {
-        const clock = tickingClock();
-        const store = inMemoryOrders({ clock });
-        const ports = { orders: store.repository, clock };
-        const { orderId } = await placeOrder(
-          { request: { customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-PIRATE', quantity: 2 }, { sku: 'DUCK-CLASSIC', quantity: 3 }] }, idempotencyKey: 'checkout-7f3a21-0001', principal: 'cognito-sub-7f3a21' },
-          ports,
-        );
-        const events = distinct.map((outcome) => outcomeEvent[outcome](orderId));
+        const { store, ports, orderId, events } = await pendingOrder(distinct, [{ sku: 'DUCK-PIRATE', quantity: 2 }, { sku: 'DUCK-CLASSIC', quantity: 3 }], 'checkout-7f3a21-0001');
         const statuses: OrderStatus[] = ['PENDING'];
 
         for (const pick of sequence) {
@@ -71,14 +73,7 @@ describe('the order state machine', () => {
   it('emits exactly one terminal event when the same deliveries race each other', async () => {
     await fc.assert(
       fc.asyncProperty(deliveries, async ([distinct, sequence]) => {
-        const clock = tickingClock();
-        const store = inMemoryOrders({ clock });
-        const ports = { orders: store.repository, clock };
-        const { orderId } = await placeOrder(
-          { request: { customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-NINJA', quantity: 1 }] }, idempotencyKey: 'checkout-7f3a21-0002', principal: 'cognito-sub-7f3a21' },
-          ports,
-        );
-        const events = distinct.map((outcome) => outcomeEvent[outcome](orderId));
+        const { store, ports, orderId, events } = await pendingOrder(distinct, [{ sku: 'DUCK-NINJA', quantity: 1 }], 'checkout-7f3a21-0002');
 
         // Every delivery reads the PENDING order before any of them writes: only the conditional write decides.
         await Promise.all(sequence.map((pick) => applySagaEvent(events[pick]!, ports)));

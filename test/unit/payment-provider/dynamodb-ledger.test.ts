@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dynamoDbLedger } from '../../../functions/payment-provider/adapters/dynamodb-ledger';
 import type { LedgerRow } from '../../../functions/payment-provider/domain/authorization';
 import { InvalidCursorError } from '../../../functions/payment-provider/domain/ports';
-import { scriptedClient, throws, transactionCancelled } from '../../helpers/payments-dynamodb';
+import { scriptedDocumentClient, throws, transactionCancelled } from '../../helpers/scripted-dynamodb';
 
 const row: LedgerRow = {
   kind: 'authorization',
@@ -18,7 +18,7 @@ const row: LedgerRow = {
 
 describe('the DynamoDB ledger', () => {
   it('writes the authorization under its key and a pointer from its id, both on condition that they are new', async () => {
-    const { client, sent } = scriptedClient();
+    const { client, sent } = scriptedDocumentClient();
 
     const created = await dynamoDbLedger('ledger', client).create(row);
 
@@ -30,13 +30,13 @@ describe('the DynamoDB ledger', () => {
   });
 
   it('tells the loser of a race for a key that it lost', async () => {
-    const { client } = scriptedClient([throws(transactionCancelled('ConditionalCheckFailed', 'None'))]);
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'None'))]);
 
     await expect(dynamoDbLedger('ledger', client).create(row)).resolves.toBe(false);
   });
 
   it('finds an authorization by id through its pointer', async () => {
-    const { client, sent } = scriptedClient([() => ({ Item: { pk: 'AUTHID#auth_1', idempotencyKey: 'order-1' } }), () => ({ Item: { pk: 'AUTH#order-1', ...row } })]);
+    const { client, sent } = scriptedDocumentClient([() => ({ Item: { pk: 'AUTHID#auth_1', idempotencyKey: 'order-1' } }), () => ({ Item: { pk: 'AUTH#order-1', ...row } })]);
 
     const found = await dynamoDbLedger('ledger', client).findByAuthorizationId('auth_1');
 
@@ -45,7 +45,7 @@ describe('the DynamoDB ledger', () => {
   });
 
   it('refunds only an AUTHORIZED row, reporting any other as false', async () => {
-    const { client, sent } = scriptedClient([() => ({}), throws(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))]);
+    const { client, sent } = scriptedDocumentClient([() => ({}), throws(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))]);
     const ledger = dynamoDbLedger('ledger', client);
     const refunded = { ...row, status: 'REFUNDED' as const, refundedAt: '2026-11-20T10:01:00.000Z', refundIdempotencyKey: 'refund-order-1' };
 
@@ -55,7 +55,7 @@ describe('the DynamoDB ledger', () => {
   });
 
   it('scans page after page, never examining more items than rows still wanted, and hands back a cursor', async () => {
-    const { client, sent } = scriptedClient([
+    const { client, sent } = scriptedDocumentClient([
       () => ({ Items: [{ pk: 'AUTH#a', ...row }], LastEvaluatedKey: { pk: 'AUTH#a' } }),
       () => ({ Items: [{ pk: 'AUTH#b', ...row }], LastEvaluatedKey: { pk: 'AUTH#b' } }),
     ]);
@@ -67,14 +67,14 @@ describe('the DynamoDB ledger', () => {
     expect(page.rows).toHaveLength(2);
     expect(page.cursor).toBeDefined();
 
-    const { client: next, sent: nextSent } = scriptedClient([() => ({ Items: [] })]);
+    const { client: next, sent: nextSent } = scriptedDocumentClient([() => ({ Items: [] })]);
     const last = await dynamoDbLedger('ledger', next).listByOrder('order-1', { limit: 2, cursor: page.cursor! });
     expect(nextSent[0]?.input.ExclusiveStartKey).toEqual({ pk: 'AUTH#b' });
     expect(last).toEqual({ rows: [] });
   });
 
   it('returns a short page with a cursor rather than scanning a large table for too long', async () => {
-    const { client, sent } = scriptedClient(Array.from({ length: 30 }, (_, index) => () => ({ Items: [], LastEvaluatedKey: { pk: `AUTH#${index}` } })));
+    const { client, sent } = scriptedDocumentClient(Array.from({ length: 30 }, (_, index) => () => ({ Items: [], LastEvaluatedKey: { pk: `AUTH#${index}` } })));
 
     const page = await dynamoDbLedger('ledger', client).listByOrder('order-1', { limit: 10 });
 
@@ -86,7 +86,7 @@ describe('the DynamoDB ledger', () => {
   it.each([['not base64 json'], [Buffer.from('{"pk":1}').toString('base64url')], [Buffer.from('{"pk":"a","sk":"b"}').toString('base64url')]])(
     'refuses the cursor %s',
     async (cursor) => {
-      const { client } = scriptedClient();
+      const { client } = scriptedDocumentClient();
 
       await expect(dynamoDbLedger('ledger', client).listByOrder('order-1', { limit: 10, cursor })).rejects.toThrow(InvalidCursorError);
     },

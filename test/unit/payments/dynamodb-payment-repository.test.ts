@@ -3,7 +3,7 @@ import { emit } from '#shared/outbox';
 import { PaymentAuthorized, PaymentRefunded } from '#contracts/events';
 import { dynamoDbPaymentRepository } from '../../../functions/payments/adapters/dynamodb-payment-repository';
 import type { Payment } from '../../../functions/payments/domain/payment';
-import { scriptedClient, throws, transactionCancelled } from '../../helpers/payments-dynamodb';
+import { scriptedDocumentClient, throws, transactionCancelled } from '../../helpers/scripted-dynamodb';
 
 const orderId = '0b7f2c1e-3d4a-4b5c-8d6e-7f8091a2b3c4';
 const amount = { amountCents: 1798, currency: 'USD' as const };
@@ -17,7 +17,7 @@ type TransactItems = { Put?: { Item: Record<string, unknown>; ConditionExpressio
 
 describe('the DynamoDB payment repository', () => {
   it('writes the first payment row and its outbox row in one transaction, the row on condition that the order has none', async () => {
-    const { client, sent } = scriptedClient();
+    const { client, sent } = scriptedDocumentClient();
 
     const created = await dynamoDbPaymentRepository('payments', environment, client).create(authorized, [authorizedEvent], cause);
 
@@ -30,19 +30,19 @@ describe('the DynamoDB payment repository', () => {
   });
 
   it('reports a lost race for the row as false', async () => {
-    const { client } = scriptedClient([throws(transactionCancelled('ConditionalCheckFailed', 'None'))]);
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'None'))]);
 
     await expect(dynamoDbPaymentRepository('payments', environment, client).create(authorized, [authorizedEvent], cause)).resolves.toBe(false);
   });
 
   it('lets a conflict or throttling cancellation through, to be retried', async () => {
-    const { client } = scriptedClient([throws(transactionCancelled('None', 'TransactionConflict'))]);
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('None', 'TransactionConflict'))]);
 
     await expect(dynamoDbPaymentRepository('payments', environment, client).create(authorized, [authorizedEvent], cause)).rejects.toThrow(/Transaction cancelled/);
   });
 
   it('moves a payment only from the expected status, appending history and the refunded authorization, with its outbox row', async () => {
-    const { client, sent } = scriptedClient();
+    const { client, sent } = scriptedDocumentClient();
     const refundEntry = { status: 'REFUNDED' as const, at: '2026-11-20T10:01:00.000Z', reason: 'OrderCancelled', eventId: cause.causationId };
 
     const moved = await dynamoDbPaymentRepository('payments', environment, client).transition(
@@ -64,7 +64,7 @@ describe('the DynamoDB payment repository', () => {
   });
 
   it('reports a payment no longer in the expected status as false', async () => {
-    const { client } = scriptedClient([throws(transactionCancelled('ConditionalCheckFailed', 'None'))]);
+    const { client } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'None'))]);
 
     const moved = await dynamoDbPaymentRepository('payments', environment, client).transition(orderId, { from: 'AUTHORIZED', to: 'REFUNDED', entry }, [], cause);
 
@@ -72,7 +72,7 @@ describe('the DynamoDB payment repository', () => {
   });
 
   it('reads a payment strongly consistently, without its key and kind', async () => {
-    const { client, sent } = scriptedClient([() => ({ Item: { pk: `PAYMENT#${orderId}`, kind: 'payment', ...authorized } })]);
+    const { client, sent } = scriptedDocumentClient([() => ({ Item: { pk: `PAYMENT#${orderId}`, kind: 'payment', ...authorized } })]);
 
     const payment = await dynamoDbPaymentRepository('payments', environment, client).get(orderId);
 
@@ -81,7 +81,7 @@ describe('the DynamoDB payment repository', () => {
   });
 
   it('records an authorization attempt under its own key, expiring after the longest redelivery window', async () => {
-    const { client, sent } = scriptedClient([() => ({}), () => ({ Item: { pk: `ATTEMPT#${orderId}` } })]);
+    const { client, sent } = scriptedDocumentClient([() => ({}), () => ({ Item: { pk: `ATTEMPT#${orderId}` } })]);
     const repository = dynamoDbPaymentRepository('payments', environment, client);
 
     await repository.recordAttempt(orderId, { at: entry.at, eventId: cause.causationId });

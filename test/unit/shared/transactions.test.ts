@@ -1,36 +1,31 @@
-import { ConditionalCheckFailedException, TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { conditionFailedAt, failedConditions } from '#shared/transactions';
+import { transactionCancelled } from '../../helpers/scripted-dynamodb';
 
-const cancelled = (...codes: (string | undefined)[]): TransactionCanceledException =>
-  new TransactionCanceledException({
-    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
-    $metadata: {},
-    CancellationReasons: codes.map((Code): CancellationReason => (Code === undefined ? {} : { Code, ...(Code === 'None' ? {} : { Message: `fake ${Code}` }) })),
-  });
 
 describe('conditionFailedAt', () => {
   it('is true when the condition of the item at the index failed', () => {
-    const error = cancelled('ConditionalCheckFailed', 'None', 'None');
+    const error = transactionCancelled('ConditionalCheckFailed', 'None', 'None');
 
     expect(conditionFailedAt(error, 0)).toBe(true);
   });
 
   it('is false for another item than the one whose condition failed', () => {
-    const error = cancelled('None', 'ConditionalCheckFailed');
+    const error = transactionCancelled('None', 'ConditionalCheckFailed');
 
     expect(conditionFailedAt(error, 0)).toBe(false);
     expect(conditionFailedAt(error, 1)).toBe(true);
   });
 
   it.each(['TransactionConflict', 'ThrottlingError', 'ValidationError'])('is false when the item failed with %s (retryable, not a lost race)', (code) => {
-    const error = cancelled(code, 'None');
+    const error = transactionCancelled(code, 'None');
 
     expect(conditionFailedAt(error, 0)).toBe(false);
   });
 
   it('is false for an index past the reasons', () => {
-    expect(conditionFailedAt(cancelled('ConditionalCheckFailed'), 3)).toBe(false);
+    expect(conditionFailedAt(transactionCancelled('ConditionalCheckFailed'), 3)).toBe(false);
   });
 
   it('is false for an error that is not a cancelled transaction', () => {
@@ -50,17 +45,17 @@ describe('conditionFailedAt', () => {
 
 describe('failedConditions', () => {
   it('lists the indexes whose condition failed when nothing else went wrong', () => {
-    const error = cancelled('None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed');
+    const error = transactionCancelled('None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed');
 
     expect(failedConditions(error)).toEqual([1, 3]);
   });
 
   it('reads a reason without a code as no failure', () => {
-    expect(failedConditions(cancelled(undefined, 'ConditionalCheckFailed'))).toEqual([1]);
+    expect(failedConditions(transactionCancelled(undefined, 'ConditionalCheckFailed'))).toEqual([1]);
   });
 
   it('is undefined when another reason also cancelled the transaction', () => {
-    const error = cancelled('ConditionalCheckFailed', 'TransactionConflict');
+    const error = transactionCancelled('ConditionalCheckFailed', 'TransactionConflict');
 
     expect(failedConditions(error)).toBeUndefined();
   });
