@@ -5,7 +5,8 @@ import { correlate, instrumented, logger } from '#shared/powertools';
 import { UnknownSkuError } from '../domain/order';
 import type { Clock, OrderRepository } from '../domain/ports';
 import { getOrder, IdempotencyKeyReusedError, placeOrder, UnknownOrderError } from '../domain/use-cases';
-import { json, problem, zodErrors } from './http';
+import { header, json, zodErrors } from '#shared/http';
+import { problem } from './http';
 
 export interface ApiPorts {
   orders: OrderRepository;
@@ -13,12 +14,6 @@ export interface ApiPorts {
 }
 
 type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
-
-const header = (event: ApiEvent, name: string): string | undefined => {
-  // HTTP APIs lower-case header names; other front doors (and tests) may not.
-  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry?.[1];
-};
 
 function principalOf(event: ApiEvent): string {
   const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;

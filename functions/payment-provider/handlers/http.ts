@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { header, json, problemResponder, zodErrors } from '#shared/http';
 import { correlate, instrumented, logger } from '#shared/powertools';
 import { outcomeOf, type LedgerRow } from '../domain/authorization';
 import { InvalidCursorError } from '../domain/ports';
@@ -32,32 +33,8 @@ const ledgerQuerySchema = z.object({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
-
-const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
-
-/** RFC 9457 problems with a stable `type`: the payments adapter tells a rejection from an outage by it and by the status. */
-function problem(status: number, type: string, title: string, detail: string, errors?: Problem['errors']): APIGatewayProxyResultV2 {
-  const body: Problem = { type: `https://duckstore.dev/problems/provider/${type}`, title, status, detail, ...(errors ? { errors } : {}) };
-  return { statusCode: status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) };
-}
-
-const zodErrors = (error: z.ZodError): NonNullable<Problem['errors']> =>
-  error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-
-const header = (event: APIGatewayProxyEventV2, name: string): string | undefined =>
-  // Function URLs lower-case header names; a local server or a test may not.
-  Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
+/** Problems of the simulated provider: the payments adapter tells a rejection from an outage by the type and the status. */
+const problem = problemResponder('https://duckstore.dev/problems/provider/');
 
 function idempotencyKeyOf(event: APIGatewayProxyEventV2): { key: string } | { error: APIGatewayProxyResultV2 } {
   const key = header(event, 'idempotency-key')?.trim() ?? '';
