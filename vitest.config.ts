@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The end-to-end suite needs the local cloud and has its own config (npm run test:e2e).
+    exclude: [...configDefaults.exclude, 'test/e2e/**'],
     // Infra tests synthesize the whole app and bundle every function with esbuild.
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { ApiError } from './api-client';
 import type { Command } from './command';
 import { demoCommand } from './commands/demo';
+import { loadCommand } from './commands/load';
 import { getOrderCommand, placeOrderCommand } from './commands/orders';
 import { statusCommand } from './commands/status';
 import { NotDeployedError, TargetUnreachableError } from './errors';
 import { readTopology, resolveTarget, targetNames, UsageError } from './targets';
 
 /** Every command; later ones (audit, dlq, replay, chaos, ...) are added here. */
-export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand];
+export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand];
 
 function usage(): string {
   return [
@@ -33,7 +34,8 @@ const globalOptions = {
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage). */
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
   // First pass only finds the command, whose flags are then parsed strictly together with the global ones.
-  const words = parseArgs({ args: argv, allowPositionals: true, strict: false }).positionals.join(' ');
+  // The global options are declared here too, so that `--target local demo` does not take `local` for a word.
+  const words = parseArgs({ args: argv, allowPositionals: true, strict: false, options: globalOptions }).positionals.join(' ');
   const command = commands.find((candidate) => words === candidate.name || words.startsWith(`${candidate.name} `));
   if (!command) {
     const help = argv.includes('--help') || argv.includes('-h');
