@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import type { ContextName } from '#contracts/envelope';
 import { contextsIn, deployedRegions, regionOf, stackName, type Topology } from '../lib/topology';
 import { isUnreachable, NotDeployedError, TargetUnreachableError } from './errors';
 import type { Target } from './targets';
@@ -79,9 +80,17 @@ export function providerUrl(deployment: Deployment): string {
   return deployment.target.functionUrl(outputOf(deployment, regionOf(deployment.topology, 'payments'), 'PaymentProviderUrl'));
 }
 
+/** The stack of the region that hosts `context`. */
+export function regionDeploymentOf(deployment: Deployment, context: ContextName): RegionDeployment {
+  const region = regionOf(deployment.topology, context);
+  const found = deployment.regions.find((candidate) => candidate.region === region);
+  if (!found) throw new NotDeployedError(`no stack discovered in ${region}, where ${context} runs`);
+  return found;
+}
+
 /** The physical id of the one resource of `type` whose logical id starts with `prefix` (e.g. `InventoryTablesState`). */
-export function resourceOf(deployment: Deployment, context: Parameters<typeof regionOf>[1], type: string, prefix: string): string {
-  const region = deployment.regions.find((candidate) => candidate.region === regionOf(deployment.topology, context))!;
+export function resourceOf(deployment: Deployment, context: ContextName, type: string, prefix: string): string {
+  const region = regionDeploymentOf(deployment, context);
   const matches = region.resources.filter((resource) => resource.type === type && resource.logicalId.startsWith(prefix));
   if (matches.length !== 1) throw new NotDeployedError(`expected one ${type} named ${prefix}* in ${region.stackName}, found ${matches.length}`);
   return matches[0]!.physicalId;

@@ -45,5 +45,3 @@ export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[
   return { app, stacks };
 }
 
-/** Re-exported for callers that build the app and need its stack names. */
-export { stackName } from './topology';

@@ -1,20 +1,20 @@
 import path from 'node:path';
-import { LOCAL_ACCOUNT_ID } from './deployment';
+import type { Target } from '../cli/targets';
 import { localPaths } from './paths';
 
-/** The static test credentials ministack accepts (it does not check them unless its AUTH mode is on). */
-export const localCredentials = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
-
-/** Configuration for an AWS SDK v3 client that talks to the local cloud, whatever the caller's AWS_* environment says. */
-export const localClientConfig = (endpoint: string, region: string) => ({ endpoint, region, credentials: localCredentials });
+/** The account id ministack reports (and the CDK bootstraps into). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
 
 /**
  * The environment for a child process (the CDK CLI) that must talk to the
  * local cloud: the caller's environment without any AWS_* or CDK_DEFAULT_*
  * (a profile or a session token must not leak into a local deploy, nor a
- * local deploy reach a real account), plus the endpoint and test credentials.
+ * local deploy reach a real account), plus the target's endpoint and test
+ * credentials (cli/targets.ts, the same the operator CLI uses).
  */
-export function localCliEnvironment(endpoint: string, region: string): NodeJS.ProcessEnv {
+export function localCliEnvironment(target: Target, region: string): NodeJS.ProcessEnv {
+  const { endpoint, credentials } = target.aws(region);
+  if (!endpoint || !credentials) throw new Error(`target ${target.name} has no local endpoint: a local deploy needs the local target`);
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_DEFAULT_')),
   );
@@ -23,8 +23,8 @@ export function localCliEnvironment(endpoint: string, region: string): NodeJS.Pr
   return {
     ...env,
     AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_CONFIG_FILE: noAwsConfig,

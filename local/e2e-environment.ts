@@ -1,13 +1,14 @@
 /**
  * The local cloud for end-to-end tests (vitest globalSetup, see
- * test/e2e/helpers/global-setup.ts).
+ * test/e2e/helpers/global-setup.ts). Tests find the deployment themselves,
+ * through CloudFormation, like the operator CLI (test/e2e/helpers/system.ts);
+ * this only makes sure there is one and says where (DUCKSTORE_ENDPOINT).
  *
- * - DUCKSTORE_ENDPOINT set: that cloud is used as it is. It must answer; the
- *   deployment is read from DUCKSTORE_DEPLOYMENT_FILE or .local/deployment.json
- *   and checked against it (same endpoint, API answering); if there is none or
- *   it is stale (or DUCKSTORE_REDEPLOY=1), the app is deployed into that
- *   endpoint. Nothing is stopped at teardown. The fast path for a developer
- *   who keeps `npm run local:up` running.
+ * - DUCKSTORE_ENDPOINT set: that cloud is used as it is. It must answer; if
+ *   DuckStore is not deployed there or its API does not answer (or
+ *   DUCKSTORE_REDEPLOY=1), the app is deployed into it. Nothing is stopped at
+ *   teardown. The fast path for a developer who keeps `npm start` or
+ *   `npm run local:up` running.
  * - Otherwise: ministack is installed if needed, started (or an already
  *   running ministack on the port is reused), the app deployed (always: the
  *   tests run this checkout's code) and seeded; the teardown stops the
@@ -16,96 +17,61 @@
  * Stock is re-seeded in both cases (DUCKSTORE_SEED=0 skips it): tests start
  * from the known quantities of local/seed.ts.
  */
-import { deployLocal } from './deploy';
-import { loadDeployment, type LocalDeployment } from './deployment';
-import { ensureMinistack, identifyLocalCloud, startLocalCloud } from './ministack';
-import { localPaths, say } from './paths';
+import { deployLocal, discoverLocalDeployment, probeOrdersApi } from './deploy';
+import { bringUp, PhaseTimings } from './lifecycle';
+import { identifyLocalCloud } from './ministack';
+import { say } from './paths';
 import { seedStock } from './seed';
 
 export interface LocalCloudEnvironment {
-  deployment: LocalDeployment;
-  /** The saved deployment, for processes that cannot receive it otherwise (exported as DUCKSTORE_DEPLOYMENT_FILE). */
-  deploymentFile: string;
+  /** Where the cloud answers; the tests' target is `local` with this DUCKSTORE_ENDPOINT. */
+  endpoint: string;
   /** Whether an already running cloud was used (then teardown leaves it running). */
   reused: boolean;
   /** Seconds spent in each phase, for the test report. */
-  timings: Record<string, number>;
+  timings: PhaseTimings;
   teardown(): Promise<void>;
 }
 
 const normalize = (endpoint: string) => endpoint.replace(/\/+$/, '').replace('//localhost:', '//127.0.0.1:');
 
-/** Whether the saved deployment is live at `endpoint`: same endpoint and the orders API answers with its own problem+json. */
-async function deploymentIsLive(deployment: LocalDeployment, endpoint: string): Promise<boolean> {
-  if (normalize(deployment.endpoint) !== normalize(endpoint)) return false;
+/** Whether DuckStore is deployed at `endpoint` and its orders API answers with its own problem+json. */
+async function deploymentIsLive(endpoint: string): Promise<boolean> {
   try {
-    const response = await fetch(`${deployment.api.baseUrl}/orders/local-probe`, { signal: AbortSignal.timeout(10_000) });
-    return (response.headers.get('content-type') ?? '').startsWith('application/problem+json');
+    return (await probeOrdersApi(await discoverLocalDeployment(endpoint))) === undefined;
   } catch {
     return false;
   }
 }
 
-function tryLoadDeployment(): LocalDeployment | undefined {
-  try {
-    return loadDeployment();
-  } catch {
-    return undefined;
-  }
-}
-
 export async function withLocalCloud(): Promise<LocalCloudEnvironment> {
-  const timings: Record<string, number> = {};
-  const time = async <T>(phase: string, work: () => Promise<T> | T): Promise<T> => {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      timings[phase] = (performance.now() - start) / 1000;
-    }
-  };
-  const deploymentFile = process.env.DUCKSTORE_DEPLOYMENT_FILE || localPaths.deployment;
+  const timings = new PhaseTimings();
   const seed = process.env.DUCKSTORE_SEED !== '0';
 
   const given = process.env.DUCKSTORE_ENDPOINT;
   if (given) {
     const endpoint = normalize(given);
     const running = await identifyLocalCloud(endpoint);
-    if (!running) throw new Error(`DUCKSTORE_ENDPOINT=${given} does not answer a health check: start it (npm run local:up) or unset DUCKSTORE_ENDPOINT to let the tests start their own`);
-    let deployment = process.env.DUCKSTORE_REDEPLOY === '1' ? undefined : tryLoadDeployment();
-    if (deployment && (await deploymentIsLive(deployment, endpoint))) {
-      say('e2e', `reusing ${running.kind} at ${endpoint} and the deployment in ${deploymentFile}`);
+    if (!running) throw new Error(`DUCKSTORE_ENDPOINT=${given} does not answer a health check: start it (npm start) or unset DUCKSTORE_ENDPOINT to let the tests start their own`);
+    if (process.env.DUCKSTORE_REDEPLOY !== '1' && (await deploymentIsLive(endpoint))) {
+      say('e2e', `reusing ${running.kind} at ${endpoint} and the DuckStore deployed there`);
     } else {
-      say('e2e', `${running.kind} at ${endpoint} has no live DuckStore deployment matching ${deploymentFile}: deploying`);
-      deployment = await time('deploy', () => deployLocal({ endpoint, verbose: false }));
+      say('e2e', `${running.kind} at ${endpoint} has no live DuckStore deployment (or DUCKSTORE_REDEPLOY=1): deploying`);
+      await timings.time('deploy', () => deployLocal({ endpoint, verbose: false }));
     }
-    const live = deployment;
-    if (seed) await time('seed', () => seedStock(live));
-    process.env.DUCKSTORE_DEPLOYMENT_FILE = deploymentFile;
-    return { deployment: live, deploymentFile, reused: true, timings, teardown: async () => {} };
+    if (seed) await timings.time('seed', async () => seedStock(await discoverLocalDeployment(endpoint)));
+    return { endpoint, reused: true, timings, teardown: async () => {} };
   }
 
-  await time('install', () => ensureMinistack());
-  const cloud = await time('start', () => startLocalCloud());
-  try {
-    // Always deploy here, also into a ministack found running on the port: the tests must run the
-    // code of this checkout (an unchanged app redeploys in about 10 s, mostly synth and bundling).
-    const live = await time('deploy', () => deployLocal({ endpoint: cloud.endpoint, verbose: false }));
-    if (seed) await time('seed', () => seedStock(live));
-    process.env.DUCKSTORE_DEPLOYMENT_FILE = deploymentFile;
-    say('e2e', `local cloud ready: ${Object.entries(timings).map(([phase, s]) => `${phase} ${s.toFixed(1)} s`).join(', ')}`);
-    return {
-      deployment: live,
-      deploymentFile,
-      reused: cloud.pid === undefined,
-      timings,
-      teardown: async () => {
-        if (cloud.pid !== undefined) say('e2e', `stopping ministack pid ${cloud.pid}`);
-        await cloud.stop();
-      },
-    };
-  } catch (error) {
-    await cloud.stop();
-    throw error;
-  }
+  const { cloud } = await bringUp(timings, { seed });
+  say('e2e', `local cloud ready: ${timings.summary()}`);
+  return {
+    endpoint: cloud.endpoint,
+    reused: cloud.pid === undefined,
+    timings,
+    teardown: async () => {
+      if (cloud.pid !== undefined) say('e2e', `stopping ministack pid ${cloud.pid}`);
+      await cloud.stop();
+    },
+  };
 }

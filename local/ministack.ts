@@ -253,6 +253,38 @@ async function killGroup(pid: number, graceMs = 5000): Promise<void> {
   if (groupAlive()) signalGroup('SIGKILL');
 }
 
+/**
+ * ministack 1.5.33 gap (PERSIST_STATE only): it persists each DynamoDB stream
+ * mapping's read position (lambda.json `dynamodb_stream_positions`) but not the
+ * stream records, so after a restart every stream starts again at position 0
+ * while its mapping resumes at the old position: the next N writes to each
+ * table (N = records before the restart) are silently never delivered, and the
+ * outbox relays publish nothing (orders stay PENDING). Forgetting the saved
+ * positions makes the mappings start at the (empty) stream's horizon, so every
+ * write after the restart is delivered. What was in a stream but not yet
+ * relayed when ministack stopped is gone from the stream either way; its
+ * outbox rows are still in the tables.
+ */
+export function forgetPersistedStreamPositions(stateDir: string): boolean {
+  const file = path.join(stateDir, 'lambda.json');
+  if (!fs.existsSync(file)) return false;
+  const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { payload?: { dynamodb_stream_positions?: { data?: Record<string, unknown> } } };
+  const positions = state.payload?.dynamodb_stream_positions?.data;
+  if (!positions || Object.keys(positions).length === 0) return false;
+  state.payload!.dynamodb_stream_positions!.data = {};
+  fs.writeFileSync(file, JSON.stringify(state));
+  return true;
+}
+
+/** Whether `pid` still runs ministack (a recorded pid may have been reused); true where /proc cannot tell. */
+function isMinistackProcess(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ministack');
+  } catch {
+    return !fs.existsSync('/proc/self/cmdline');
+  }
+}
+
 function readPidRecord(): PidRecord | undefined {
   try {
     return JSON.parse(fs.readFileSync(localPaths.pidFile, 'utf8')) as PidRecord;
@@ -266,8 +298,12 @@ export async function stopRecordedLocalCloud(): Promise<boolean> {
   const record = readPidRecord();
   if (!record) return false;
   if (isAlive(record.pid)) {
-    say('ministack', `stopping ministack pid ${record.pid} (${record.endpoint}) and its Lambda workers`);
-    await killGroup(record.pid);
+    if (!isMinistackProcess(record.pid)) {
+      say('ministack', `pid ${record.pid} from ${localPaths.pidFile} is no longer ministack (stale record): not touching it`);
+    } else {
+      say('ministack', `stopping ministack pid ${record.pid} (${record.endpoint}) and its Lambda workers`);
+      await killGroup(record.pid);
+    }
   }
   fs.rmSync(localPaths.pidFile, { force: true });
   return true;
@@ -309,6 +345,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   // TMPDIR is inside this repo, whose package.json says "type": "module": without this marker Node
   // treats them as ES modules and every worker dies at once ("require is not defined in ES module scope").
   fs.writeFileSync(path.join(localPaths.tmp, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  if (persist && forgetPersistedStreamPositions(stateDir)) say('fix-up', 'reset the persisted DynamoDB stream positions (ministack does not persist stream records)');
   const log = fs.openSync(localPaths.log, 'w');
   const start = performance.now();
   const lambdaNodeVersion = lambdaNode === process.execPath ? process.version : run(lambdaNode, ['--version']).stdout.trim();

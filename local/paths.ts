@@ -15,8 +15,7 @@ export const localPaths = {
   s3: path.join(localDir, 's3'),
   state: path.join(localDir, 'state'),
   home: path.join(localDir, 'home'),
-  outputs: path.join(localDir, 'outputs.json'),
-  deployment: path.join(localDir, 'deployment.json'),
+  reports: path.join(localDir, 'reports'),
   cdkOut: path.join(localDir, 'cdk.out'),
 } as const;
 

@@ -1,13 +1,12 @@
 /**
- * Seeds the local deployment: stock for every SKU of the catalog, DUCK-LIMITED
- * scarce so that an out-of-stock order can be demonstrated.
+ * Seeds a deployment (found by cli/deployment.ts): stock for every SKU of the
+ * catalog, DUCK-LIMITED scarce so that an out-of-stock order can be demonstrated.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { catalog, type Sku } from '#contracts/catalog';
 import { setStock } from '../functions/inventory/adapters/dynamodb-reservation-repository';
-import { localClientConfig } from './aws';
-import type { LocalDeployment } from './deployment';
+import { regionDeploymentOf, resourceOf, type Deployment } from '../cli/deployment';
 import { say } from './paths';
 
 /** Stock per SKU; `satisfies` makes a new catalog SKU without a seed quantity a type error. */
@@ -32,10 +31,11 @@ export interface SeedResult {
  * inventory context's own `setStock` (which overwrites: run it on a quiet
  * store).
  */
-export async function seedStock(deployment: LocalDeployment, stock: Record<Sku, number> = defaultStock): Promise<SeedResult> {
+export async function seedStock(deployment: Deployment, stock: Record<Sku, number> = defaultStock): Promise<SeedResult> {
   const start = performance.now();
-  const { region, stateTable } = deployment.contexts.inventory;
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(deployment.endpoint, region)));
+  const { region } = regionDeploymentOf(deployment, 'inventory');
+  const stateTable = resourceOf(deployment, 'inventory', 'AWS::DynamoDB::Table', 'InventoryTablesState');
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(deployment.target.aws(region)));
   try {
     const skus = Object.keys(catalog) as Sku[];
     await Promise.all(skus.map((sku) => setStock(stateTable, sku, stock[sku], client)));
