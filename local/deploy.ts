@@ -100,10 +100,8 @@ async function isBootstrapped(target: Target, region: string): Promise<boolean> 
   }
 }
 
-// ---------------------------------------------------------------------------
 // Local fix-ups: each covers one ministack gap, is idempotent, and runs after
 // every `cdk deploy` (a stack update may put the template's value back).
-// ---------------------------------------------------------------------------
 
 /**
  * ministack 1.5.33 gap: the `AWS::Lambda::Url` FunctionUrl attribute is the
@@ -150,10 +148,8 @@ export async function pointPaymentsAtLocalProviderSimulator(deployment: Deployme
   }
 }
 
-// ---------------------------------------------------------------------------
 // The URLs the CLI builds for the local target (cli/targets.ts), verified by a
 // request that only the app answers.
-// ---------------------------------------------------------------------------
 
 /**
  * ministack serves an HTTP API at `<endpoint>/_aws/execute-api/<apiId>/$default/…`
