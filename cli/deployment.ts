@@ -95,3 +95,7 @@ export function resourceOf(deployment: Deployment, context: ContextName, type: s
   if (matches.length !== 1) throw new NotDeployedError(`expected one ${type} named ${prefix}* in ${region.stackName}, found ${matches.length}`);
   return matches[0]!.physicalId;
 }
+
+/** The name of a context's state table (construct `<Context>/Tables/State`). */
+export const stateTableOf = (deployment: Deployment, context: ContextName): string =>
+  resourceOf(deployment, context, 'AWS::DynamoDB::Table', `${context[0]!.toUpperCase()}${context.slice(1)}TablesState`);

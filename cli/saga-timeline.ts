@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContextName } from '#contracts/envelope';
 import { regionOf } from '../lib/topology';
-import { resourceOf, type Deployment } from './deployment';
+import { stateTableOf, type Deployment } from './deployment';
 
 /** One context's first decision about an order, read from that context's own row. */
 export interface SagaStep {
@@ -32,7 +32,7 @@ export async function readSagaTimeline(deployment: Deployment, orderId: string):
   for (const [context, key] of Object.entries(rowKeys) as [ContextName, (id: string) => string][]) {
     const region = regionOf(deployment.topology, context);
     const client = DynamoDBDocumentClient.from(new DynamoDBClient(deployment.target.aws(region)));
-    const tableName = resourceOf(deployment, context, 'AWS::DynamoDB::Table', `${context[0]!.toUpperCase()}${context.slice(1)}TablesState`);
+    const tableName = stateTableOf(deployment, context);
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key(orderId) }, ConsistentRead: true }));
     const history = (Item as RowWithHistory | undefined)?.history ?? [];
     // Orders: placement and terminal state; the others: their first (deciding) entry.

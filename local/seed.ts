@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { catalog, type Sku } from '#contracts/catalog';
 import { setStock } from '../functions/inventory/adapters/dynamodb-reservation-repository';
-import { regionDeploymentOf, resourceOf, type Deployment } from '../cli/deployment';
+import { regionDeploymentOf, stateTableOf, type Deployment } from '../cli/deployment';
 import { say } from './paths';
 
 /** Stock per SKU; `satisfies` makes a new catalog SKU without a seed quantity a type error. */
@@ -34,7 +34,7 @@ export interface SeedResult {
 export async function seedStock(deployment: Deployment, stock: Record<Sku, number> = defaultStock): Promise<SeedResult> {
   const start = performance.now();
   const { region } = regionDeploymentOf(deployment, 'inventory');
-  const stateTable = resourceOf(deployment, 'inventory', 'AWS::DynamoDB::Table', 'InventoryTablesState');
+  const stateTable = stateTableOf(deployment, 'inventory');
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(deployment.target.aws(region)));
   try {
     const skus = Object.keys(catalog) as Sku[];

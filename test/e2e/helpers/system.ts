@@ -3,7 +3,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, S
 import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { ContextName } from '#contracts/envelope';
 import { OrdersApiClient } from '../../../cli/api-client';
-import { discoverDeployment, ordersApiUrl, regionDeploymentOf, resourceOf, type Deployment } from '../../../cli/deployment';
+import { discoverDeployment, ordersApiUrl, regionDeploymentOf, stateTableOf, type Deployment } from '../../../cli/deployment';
 import { readTopology, resolveTarget } from '../../../cli/targets';
 import { regionOf } from '../../../lib/topology';
 
@@ -33,7 +33,7 @@ export class System {
   }
 
   stateTable(context: ContextName): string {
-    return resourceOf(this.deployment, context, 'AWS::DynamoDB::Table', `${context[0]!.toUpperCase()}${context.slice(1)}TablesState`);
+    return stateTableOf(this.deployment, context);
   }
 
   /** A context's queue URL: `Consumer` for its consumer queue, `ConsumerDeadLetters` for that queue's DLQ. */
