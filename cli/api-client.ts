@@ -12,6 +12,8 @@ export interface OrderView {
   cancellationReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** When the saga gives up: still PENDING then, the order is cancelled (SAGA_DEADLINE). */
+  deadline: string;
   history: { status: OrderStatus; at: string; reason: string; eventId?: string }[];
 }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ApiError } from './api-client';
 import type { Command } from './command';
+import { auditCommand } from './commands/audit';
 import { demoCommand } from './commands/demo';
 import { loadCommand } from './commands/load';
 import { getOrderCommand, placeOrderCommand } from './commands/orders';
@@ -8,8 +9,8 @@ import { statusCommand } from './commands/status';
 import { NotDeployedError, TargetUnreachableError } from './errors';
 import { readTopology, resolveTarget, targetNames, UsageError } from './targets';
 
-/** Every command; later ones (audit, dlq, replay, chaos, ...) are added here. */
-export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand];
+/** Every command; later ones (dlq, replay, chaos, ...) are added here. */
+export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand, auditCommand];
 
 function usage(): string {
   return [

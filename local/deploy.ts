@@ -18,10 +18,17 @@ import { deployedRegions, topologyContextKey } from '../lib/topology';
 import { LOCAL_ACCOUNT_ID, localCliEnvironment } from './aws';
 import { localDir, localPaths, repoRoot, say, seconds } from './paths';
 
-/** The settings a local deploy always uses: no Cognito (nothing to sign in against locally), tables deleted with the stack. */
+/**
+ * The settings a local deploy always uses: no Cognito (nothing to sign in
+ * against locally), tables deleted with the stack, and a short saga deadline
+ * (30 s, sweep grace 10 s) so the end-to-end suite can wait for a deadline and
+ * for the sweep behind it; a healthy local saga takes about a second.
+ */
 export const localContext: Readonly<Record<string, string>> = {
   'duckstore:apiAuth': 'none',
   'duckstore:removalPolicy': 'destroy',
+  'duckstore:sagaDeadlineSeconds': '30',
+  'duckstore:deadlineSweepGraceSeconds': '10',
 };
 
 export interface DeployLocalOptions {

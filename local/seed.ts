@@ -28,8 +28,9 @@ export interface SeedResult {
 
 /**
  * Sets `available` for every catalog SKU in the inventory table, with the
- * inventory context's own `setStock` (which overwrites: run it on a quiet
- * store).
+ * inventory context's own `setStock`, which moves each SKU's `received` total
+ * by as much, so the auditor's stock conservation holds across the reset
+ * whatever reservations hold.
  */
 export async function seedStock(deployment: Deployment, stock: Record<Sku, number> = defaultStock): Promise<SeedResult> {
   const start = performance.now();

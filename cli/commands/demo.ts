@@ -3,12 +3,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PlaceOrderRequest } from '#contracts/api';
 import type { CancellationReason, OrderStatus } from '#contracts/primitives';
+import { defaultAuditOptions, type AuditReport } from '../../functions/auditor/domain/report';
+import { auditUntilGreen } from '../../functions/auditor/domain/use-cases';
 import { OrdersApiClient, type OrderView } from '../api-client';
+import { auditPortsOf } from '../audit-sources';
 import { table, type Command } from '../command';
 import { discoverDeployment, ordersApiUrl } from '../deployment';
 import { queueDepths, type QueueDepth } from '../queues';
 import { hops, readSagaTimeline, type SagaStep } from '../saga-timeline';
 import { percentile } from '../stats';
+import { formatAuditReport, secondsFlag } from './audit';
 
 interface ScenarioOrder {
   label: string;
@@ -60,6 +64,12 @@ export interface DemoReport {
   sagaLatencyMs: { p50?: number; p95?: number; count: number };
   hopLatencyMs: Record<string, { p50?: number; p95?: number; count: number }>;
   queues: QueueDepth[];
+  /**
+   * The invariant audit of the whole deployment once the sagas ended, with an
+   * outbox bound of 0 (every downstream effect required, none excused as in
+   * flight), repeated until green or `--audit-wait`: the system converged.
+   */
+  audit: AuditReport & { attempts: number; convergedAfterMs: number | undefined };
   checks: Check[];
 }
 
@@ -67,11 +77,17 @@ const terminalEntry = (order: OrderView) => (order.status === 'PENDING' ? undefi
 
 export const demoCommand: Command = {
   name: 'demo',
-  usage: 'demo [--orders N] [--timeout SECONDS] [--report-dir DIR]',
-  summary: 'run the demo scenario through the API, wait for every saga, print the report (exit 1 if a check fails)',
-  options: { orders: { type: 'string', default: '8' }, timeout: { type: 'string', default: '180' }, 'report-dir': { type: 'string', default: '.local/reports' } },
+  usage: 'demo [--orders N] [--timeout SECONDS] [--audit-wait SECONDS] [--report-dir DIR]',
+  summary: 'run the demo scenario through the API, wait for every saga, audit every invariant, print the report (exit 1 if a check fails)',
+  options: {
+    orders: { type: 'string', default: '8' },
+    timeout: { type: 'string', default: '180' },
+    'audit-wait': { type: 'string', default: '60' },
+    'report-dir': { type: 'string', default: '.local/reports' },
+  },
   async run(context) {
-    const values = context.values as { orders: string; timeout: string; 'report-dir': string };
+    const values = context.values as { orders: string; timeout: string; 'audit-wait': string; 'report-dir': string };
+    const auditWaitMs = secondsFlag('audit-wait', values['audit-wait'], 60) * 1000;
     const started = Date.now();
     const deployment = await discoverDeployment(context.target, context.topology);
     const api = new OrdersApiClient(ordersApiUrl(deployment), context.token);
@@ -93,6 +109,9 @@ export const demoCommand: Command = {
     const deadline = Date.now() + Number(values.timeout) * 1000;
     const finals = await Promise.all(placed.map(({ responses }) => api.waitForTerminal(responses[0]!.orderId, { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 500 })));
     const timelines = await Promise.all(finals.map((order) => readSagaTimeline(deployment, order.orderId)));
+    log(`auditing every invariant until the system has converged (at most ${auditWaitMs / 1000}s)`);
+    const auditPorts = auditPortsOf(deployment);
+    const audited = await auditUntilGreen(auditPorts, { outboxBound: 0, grace: defaultAuditOptions.grace, timeoutMs: auditWaitMs }).finally(() => auditPorts.destroy());
     const queues = await queueDepths(deployment);
 
     const orders = placed.map(({ entry }, index) => {
@@ -134,6 +153,13 @@ export const demoCommand: Command = {
         passed: queues.filter((queue) => queue.isDeadLetterQueue).every((queue) => queue.visible + queue.inFlight === 0),
         detail: queues.filter((queue) => queue.isDeadLetterQueue && queue.visible + queue.inFlight > 0).map((queue) => `${queue.region} ${queue.name}: ${queue.visible}`).join('; ') || 'all empty',
       },
+      {
+        name: 'every invariant of DESIGN.md holds (audit)',
+        passed: audited.report.ok,
+        detail: audited.report.ok
+          ? `all ${audited.report.invariants.length} pass over ${audited.report.counts.orders.total} orders, converged after ${audited.waitedMs} ms (${audited.attempts} audit(s))`
+          : `violated: ${audited.report.invariants.filter((invariant) => !invariant.passed).map((invariant) => `${invariant.id} ${invariant.title} (${invariant.violations})`).join('; ')} after ${audited.waitedMs} ms`,
+      },
     ];
 
     const report: DemoReport = {
@@ -145,6 +171,7 @@ export const demoCommand: Command = {
       sagaLatencyMs: { p50: percentile(sagaTimes, 50), p95: percentile(sagaTimes, 95), count: sagaTimes.length },
       hopLatencyMs: Object.fromEntries([...hopTimes].map(([hop, values]) => [hop, { p50: percentile(values, 50), p95: percentile(values, 95), count: values.length }])),
       queues,
+      audit: { ...audited.report, attempts: audited.attempts, convergedAfterMs: audited.report.ok ? audited.waitedMs : undefined },
       checks,
     };
     mkdirSync(values['report-dir'], { recursive: true });
@@ -168,6 +195,8 @@ function printReport(report: DemoReport, reportPath: string, out: (line: string)
   out(table([['hop', 'p50', 'p95', 'n'], ...Object.entries(report.hopLatencyMs).map(([hop, s]) => [hop, ms(s.p50), ms(s.p95), s.count])]));
   out('');
   out(table([['region', 'queue', 'kind', 'visible', 'in flight'], ...report.queues.sort((a, b) => a.region.localeCompare(b.region) || a.name.localeCompare(b.name)).map((q) => [q.region, q.name, q.isDeadLetterQueue ? 'DLQ' : 'queue', q.visible, q.inFlight])]));
+  out('');
+  for (const line of formatAuditReport(report.audit)) out(line);
   out('');
   for (const check of report.checks) out(`${check.passed ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
   out(`\nreport: ${reportPath}`);

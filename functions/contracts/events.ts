@@ -5,6 +5,7 @@ import { InventoryReserved } from './events/inventory-reserved';
 import { OrderCancelled } from './events/order-cancelled';
 import { OrderConfirmed } from './events/order-confirmed';
 import { OrderPlaced } from './events/order-placed';
+import { OrderTimedOut } from './events/order-timed-out';
 import { PaymentAuthorized } from './events/payment-authorized';
 import { PaymentDeclined } from './events/payment-declined';
 import { PaymentRefunded } from './events/payment-refunded';
@@ -16,6 +17,7 @@ export {
   OrderCancelled,
   OrderConfirmed,
   OrderPlaced,
+  OrderTimedOut,
   PaymentAuthorized,
   PaymentDeclined,
   PaymentRefunded,
@@ -25,6 +27,7 @@ export const allEvents: readonly EventContract[] = [
   OrderPlaced,
   OrderConfirmed,
   OrderCancelled,
+  OrderTimedOut,
   InventoryReserved,
   InventoryRejected,
   InventoryReleased,

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools';
@@ -18,6 +19,7 @@ export const documentClient = lazy(() =>
   DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
 );
 export const sqs = lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
+export const scheduler = lazy(() => tracer.captureAWSv3Client(new SchedulerClient({})));
 
 /** One EventBridge client per region: cross-region forwarding writes to the other region's bus. */
 const eventBridgeClients = new Map<string, EventBridgeClient>();

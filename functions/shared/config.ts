@@ -23,6 +23,12 @@ export function optionalEnv(variable: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
+/** A whole-number setting the deploy must provide; fails fast, naming the variable, when it is missing or not a whole number. */
+export function requireWholeNumber(variable: string, spec: { unit: string; positive?: boolean }): number {
+  requireEnv(variable);
+  return optionalWholeNumber(variable, 0, spec);
+}
+
 /**
  * A whole-number setting (a timeout, a limit), or `fallback` when unset. A
  * value that is not a safe integer, or is negative (zero too, when `positive`),

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, ProjectionType, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -6,8 +7,10 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AccountRecovery, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { pendingOrdersIndex } from '../../functions/contracts/pending-orders-index';
 import { ContextService, type ContextServiceProps } from './context-service';
 import { DuckStoreFunction } from './duckstore-function';
+import { OrderDeadlines } from './order-deadlines';
 import { stackOutput } from './stack-output';
 
 /** How callers of the orders API authenticate. */
@@ -16,23 +19,50 @@ export type ApiAuth = 'cognito' | 'none';
 export interface OrdersServiceProps extends ContextServiceProps {
   /** @default 'cognito': a Cognito user pool JWT authorizer. 'none' is for the local cloud only. */
   readonly auth?: ApiAuth;
+  /** How long an order's saga may take; a still-PENDING order is then cancelled (SAGA_DEADLINE) and compensated. @default 5 minutes */
+  readonly sagaDeadline?: Duration;
+  /** How long past its deadline an order waits for its own timer before the sweep cancels it. @default 1 minute */
+  readonly deadlineSweepGrace?: Duration;
 }
 
-/** The orders context: the HTTP API, the orders table with its outbox, and the consumer of saga outcomes. */
+/** The orders context: the HTTP API, the orders table with its outbox, the consumer of saga outcomes, and the saga deadline. */
 export class OrdersService extends ContextService {
   readonly api: HttpApi;
   readonly apiFunction: DuckStoreFunction;
   readonly userPool?: UserPool;
+  readonly deadlines: OrderDeadlines;
 
   constructor(scope: Construct, id: string, props: OrdersServiceProps) {
     super(scope, id, props, { context: 'orders', consumerEntry: 'orders/handlers/saga-events.ts', emitsEvents: true });
     const region = Stack.of(this).region;
 
+    // Sparse: only PENDING order rows carry the partition key, so the deadline sweep reads in-flight orders only.
+    this.tables.state.addGlobalSecondaryIndex({
+      indexName: pendingOrdersIndex.indexName,
+      partitionKey: { name: pendingOrdersIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: pendingOrdersIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.deadlines = new OrderDeadlines(this, 'Deadlines', {
+      bus: props.bus,
+      table: this.tables.state,
+      idempotencyTable: this.tables.idempotency,
+      timerTarget: this.consumer.queue,
+      timerDeadLetterQueue: this.consumer.deadLetterQueue.queue,
+      ...(props.deadlineSweepGrace ? { sweepGrace: props.deadlineSweepGrace } : {}),
+    });
+    this.deadlines.grantClearTimers(this.consumer.function);
+    // Every function granted on the orders table (API, consumer, relay, deadline arming and sweep) gets its indexes too.
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.tables.state.node.defaultChild as CfnTable)}.Arn>/index/*]`,
+      reason: 'Table grants include the table\'s indexes (<table>/index/*); the orders table has one, the pending-orders index the deadline sweep queries.',
+    });
+
     this.apiFunction = new DuckStoreFunction(this, 'ApiFunction', {
       entry: 'orders/handlers/api-entry.ts',
       serviceName: 'orders',
       timeout: Duration.seconds(10),
-      environment: { TABLE_NAME: this.tables.state.tableName },
+      environment: { TABLE_NAME: this.tables.state.tableName, SAGA_DEADLINE_SECONDS: String((props.sagaDeadline ?? Duration.minutes(5)).toSeconds()) },
     });
     this.tables.state.grantReadWriteData(this.apiFunction);
 

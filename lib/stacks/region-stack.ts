@@ -1,8 +1,9 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type Duration, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { CrossRegionForwarder } from '../constructs/cross-region-forwarder';
 import { InventoryService } from '../constructs/inventory-service';
+import { InvariantAuditor } from '../constructs/invariant-auditor';
 import { NotificationsService } from '../constructs/notifications-service';
 import { OrdersService, type ApiAuth } from '../constructs/orders-service';
 import { PaymentProviderSimulator } from '../constructs/payment-provider-simulator';
@@ -19,6 +20,10 @@ export interface DeploymentSettings {
   readonly removalPolicy?: RemovalPolicy;
   /** A real payment provider; without it, the simulator is deployed next to payments. */
   readonly providerUrl?: string;
+  /** How long an order's saga may take before it is cancelled. @default 5 minutes */
+  readonly sagaDeadline?: Duration;
+  /** How long past its deadline an order waits for its own timer before the sweep cancels it. @default 1 minute */
+  readonly deadlineSweepGrace?: Duration;
 }
 
 export interface RegionStackProps extends StackProps {
@@ -39,6 +44,7 @@ export class RegionStack extends Stack {
   readonly notifications?: NotificationsService;
   readonly providerSimulator?: PaymentProviderSimulator;
   readonly forwarders: CrossRegionForwarder[] = [];
+  readonly auditor: InvariantAuditor;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -51,7 +57,7 @@ export class RegionStack extends Stack {
     const common = { bus: this.bus, removalPolicy };
     const contexts = contextsIn(props.topology, region);
 
-    if (contexts.includes('orders')) this.orders = new OrdersService(this, 'Orders', { ...common, ...(settings.apiAuth ? { auth: settings.apiAuth } : {}) });
+    if (contexts.includes('orders')) this.orders = new OrdersService(this, 'Orders', { ...common, ...(settings.apiAuth ? { auth: settings.apiAuth } : {}), sagaDeadline: settings.sagaDeadline, deadlineSweepGrace: settings.deadlineSweepGrace });
     if (contexts.includes('inventory')) this.inventory = new InventoryService(this, 'Inventory', common);
     if (contexts.includes('payments')) {
       let providerUrl = settings.providerUrl;
@@ -68,5 +74,12 @@ export class RegionStack extends Stack {
       if (contracts.length === 0) continue;
       this.forwarders.push(new CrossRegionForwarder(this, `ForwardTo-${targetRegion}`, { bus: this.bus, targetRegion, targetBusName: eventBusName, contracts }));
     }
+
+    // Last: it reads every DLQ of the stack.
+    this.auditor = new InvariantAuditor(this, 'InvariantAuditor', {
+      topology: props.topology,
+      tables: { orders: this.orders?.tables.state, inventory: this.inventory?.tables.state, payments: this.payments?.tables.state, notifications: this.notifications?.tables.state, ledger: this.providerSimulator?.ledger },
+      ledgerDeployed: !settings.providerUrl,
+    });
   }
 }

@@ -107,7 +107,7 @@ describe('poison and duplicates', () => {
     const order = await system.api.waitForTerminal(orderId);
     expect(order.status).toBe('CONFIRMED');
     const stock = await system.available('DUCK-NINJA');
-    const replayed = eventDetail(OrderPlaced, { orderId, customerId: order.customerId, lines: order.lines, total: { amountCents: order.total.amountCents, currency: 'USD' } });
+    const replayed = eventDetail(OrderPlaced, { orderId, customerId: order.customerId, lines: order.lines, total: { amountCents: order.total.amountCents, currency: 'USD' }, deadline: order.deadline });
 
     // The same event twice (a redrive gives it a new SQS messageId), and a copy with a new eventId (a replay from elsewhere).
     await system.sendToQueue('inventory', [eventBridgeBody(OrderPlaced, replayed), eventBridgeBody(OrderPlaced, replayed)]);

@@ -9,6 +9,8 @@ export const customerId = 'customer-42';
 
 /** Just before the inventory tests' fixed clock, as a delivered event would be. */
 const occurredAt = '2025-01-01T12:00:00.000Z';
+/** The deadline the orders API would have set, five minutes after placement. */
+const deadline = '2025-01-01T12:05:00.000Z';
 
 /** An OrderPlaced detail that passes the contract; prices come from the catalog (1 cent for a SKU outside it). */
 export function orderPlaced(
@@ -22,7 +24,7 @@ export function orderPlaced(
   const amountCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
   return eventDetail(
     OrderPlaced,
-    { orderId: spec.orderId ?? randomUUID(), customerId, lines, total: { amountCents, currency: 'USD' } },
+    { orderId: spec.orderId ?? randomUUID(), customerId, lines, total: { amountCents, currency: 'USD' }, deadline },
     { eventId: spec.eventId, occurredAt },
   );
 }

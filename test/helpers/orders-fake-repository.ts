@@ -2,7 +2,7 @@ import type { EventContract, EventDetail } from '#contracts/envelope';
 import type { OutboxRow } from '#contracts/outbox';
 import { outboxRow, type Causation, type PendingEvent } from '#shared/outbox';
 import type { Order } from '../../functions/orders/domain/order';
-import type { Clock, OrderRepository } from '../../functions/orders/domain/ports';
+import type { Clock, DeadlineTimer, DeadlineTimers, OrderRepository, OverdueOrders } from '../../functions/orders/domain/ports';
 
 export const fixedClock = (at = '2025-03-14T09:26:53.589Z'): Clock => ({ now: () => new Date(at) });
 
@@ -29,6 +29,8 @@ export interface InMemoryOrders {
   emitted: () => { detailType: string; detail: EventDetail<EventContract> }[];
   /** Nothing was ever written. */
   isEmpty: () => boolean;
+  /** The sweep's query over this store: PENDING orders past the cutoff, oldest deadline first. */
+  overdue: OverdueOrders;
 }
 
 /**
@@ -86,5 +88,56 @@ export function inMemoryOrders(environment: { region?: string; clock?: Clock } =
     outbox,
     emitted: () => outbox.map((row) => ({ detailType: row.detailType, detail: JSON.parse(row.detail) as EventDetail<EventContract> })),
     isEmpty: () => orders.size === 0 && claims.size === 0 && outbox.length === 0,
+    overdue: {
+      async list(cutoff, limit) {
+        return [...orders.values()]
+          .filter((order) => order.status === 'PENDING' && Date.parse(order.deadline) < cutoff.getTime())
+          .sort((a, b) => a.deadline.localeCompare(b.deadline))
+          .slice(0, limit)
+          .map(({ orderId, deadline }) => ({ orderId, deadline }));
+      },
+    },
+  };
+}
+
+export interface InMemoryTimers {
+  timers: DeadlineTimers;
+  /** The timers currently set, by order id. */
+  pending: Map<string, DeadlineTimer>;
+  /** Order ids in the order their timers were cleared (a clear of no timer counts too). */
+  cleared: string[];
+  /** Makes every later `clear` (or `set`) fail, as a Scheduler outage would. */
+  failClears: (error?: Error) => void;
+  failSets: (error?: Error) => void;
+}
+
+/** Deadline timers that behave like named one-time schedules: one per order, a second set is 'already-set'. */
+export function inMemoryTimers(): InMemoryTimers {
+  const pending = new Map<string, DeadlineTimer>();
+  const cleared: string[] = [];
+  let clearError: Error | undefined;
+  let setError: Error | undefined;
+  return {
+    pending,
+    cleared,
+    failClears: (error = new Error('ThrottlingException: Rate exceeded')) => {
+      clearError = error;
+    },
+    failSets: (error = new Error('ThrottlingException: Rate exceeded')) => {
+      setError = error;
+    },
+    timers: {
+      async set(timer) {
+        if (setError) throw setError;
+        if (pending.has(timer.orderId)) return 'already-set';
+        pending.set(timer.orderId, structuredClone(timer));
+        return 'set';
+      },
+      async clear(orderId) {
+        if (clearError) throw clearError;
+        pending.delete(orderId);
+        cleared.push(orderId);
+      },
+    },
   };
 }

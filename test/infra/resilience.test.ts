@@ -1,4 +1,6 @@
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -200,6 +202,131 @@ describe('orders API', () => {
   it('writes the order and its outbox row with one function that may only touch the orders table', () => {
     const template = synthesized.templates.get('DuckStore-primary')!;
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TABLE_NAME: Match.anyValue(), POWERTOOLS_SERVICE_NAME: 'orders' }) } });
+  });
+});
+
+describe('saga deadline', () => {
+  const primary = () => synthesized.stacks[0]!;
+  const template = () => synthesized.templates.get('DuckStore-primary')!;
+  const idOf = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+  type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+  const statementsOf = (roleLogicalId: string): Statement[] =>
+    resourcesOf(template(), 'AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties?.Roles as { Ref: string }[]).some((role) => role.Ref === roleLogicalId))
+      .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  const actionsOf = (statement: Statement) => [statement.Action].flat();
+
+  it('keeps the order timers in a schedule group of the orders context, named to every function that sets or clears them', () => {
+    const deadlines = primary().orders!.deadlines;
+    const groups = resourcesOf(template(), 'AWS::Scheduler::ScheduleGroup');
+    expect(groups.map(([id]) => id)).toEqual([idOf(deadlines.scheduleGroup)]);
+    const group = groups[0]![1];
+    for (const fn of [deadlines.arming.function, deadlines.sweeper, primary().orders!.consumer.function]) {
+      template().hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [idOf(fn.role!), 'Arn'] },
+        Environment: { Variables: Match.objectLike({ SCHEDULE_GROUP_NAME: group.Properties?.Name }) },
+      });
+    }
+  });
+
+  it('lets EventBridge Scheduler, for this group only, send timers to the orders consumer queue and its DLQ, and do nothing else', () => {
+    const { deadlines, consumer } = primary().orders!;
+    const roleId = idOf(deadlines.schedulerRole);
+    template().hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() }, ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [idOf(deadlines.scheduleGroup), 'Arn'] } } },
+          },
+        ],
+      },
+      ManagedPolicyArns: Match.absent(),
+    });
+    expect(statementsOf(roleId)).toEqual([
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: expect.arrayContaining([{ 'Fn::GetAtt': [idOf(consumer.queue), 'Arn'] }, { 'Fn::GetAtt': [idOf(consumer.deadLetterQueue.queue), 'Arn'] }]),
+      },
+    ]);
+    expect((statementsOf(roleId)[0]!.Resource as unknown[]).length).toBe(2);
+  });
+
+  it('lets only the arming function create timers and pass the scheduler role, and the timer clearers only delete them', () => {
+    const { deadlines, consumer } = primary().orders!;
+    const schedulerActions = new Map<string, string[]>();
+    for (const [, policy] of resourcesOf(template(), 'AWS::IAM::Policy')) {
+      const roles = (policy.Properties?.Roles as { Ref: string }[]).map((role) => role.Ref);
+      const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+      const actions = statements.flatMap(actionsOf).filter((action) => action.startsWith('scheduler:') || action === 'iam:PassRole');
+      for (const role of roles) if (actions.length > 0) schedulerActions.set(role, actions.sort());
+    }
+    expect(Object.fromEntries(schedulerActions)).toEqual({
+      [idOf(deadlines.arming.function.role!)]: ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+      [idOf(consumer.function.role!)]: ['scheduler:DeleteSchedule'],
+      [idOf(deadlines.sweeper.role!)]: ['scheduler:DeleteSchedule'],
+    });
+    const passRole = statementsOf(idOf(deadlines.arming.function.role!)).find((statement) => actionsOf(statement).includes('iam:PassRole'));
+    expect(passRole?.Resource).toEqual({ 'Fn::GetAtt': [idOf(deadlines.schedulerRole), 'Arn'] });
+  });
+
+  it('arms timers from OrderPlaced in a consumer of its own, apart from the orders consumer', () => {
+    const { deadlines, consumer } = primary().orders!;
+    template().hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['duckstore.orders'], 'detail-type': ['OrderPlaced'] }, Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(deadlines.arming.queue), 'Arn'] } })] });
+    expect(idOf(deadlines.arming.queue)).not.toBe(idOf(consumer.queue));
+  });
+
+  it('sweeps once a minute with a single instance that ends before the next tick, and parks a failed sweep where an alarm sees it', () => {
+    const { deadlines } = primary().orders!;
+    const sweeperId = idOf(deadlines.sweeper);
+    const deadLettersId = idOf(deadlines.sweeperDeadLetterQueue.queue);
+    template().hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] } } })],
+    });
+    const sweeper = Object.fromEntries(resourcesOf(template(), 'AWS::Lambda::Function'))[sweeperId]!;
+    expect(sweeper.Properties?.ReservedConcurrentExecutions).toBe(1);
+    expect(sweeper.Properties?.Timeout as number).toBeLessThan(60);
+    template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: sweeperId },
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [deadLettersId, 'Arn'] } } },
+    });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLettersId, 'QueueName'] } }],
+    });
+  });
+
+  it('indexes only PENDING orders (a sparse key), by deadline, for the sweep to query without a scan', () => {
+    template().hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'PendingByDeadline',
+          KeySchema: [
+            { AttributeName: 'pendingShard', KeyType: 'HASH' },
+            { AttributeName: 'deadline', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    template().hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SWEEP_GRACE_SECONDS: '60', SWEEP_LIMIT: '100' }) } });
+  });
+
+  it('gives the API the saga deadline of cdk.json (300 s)', () => {
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [idOf(primary().orders!.apiFunction.role!), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ SAGA_DEADLINE_SECONDS: '300' }) },
+    });
+  });
+
+  it.each([['5'], [-1], ['soon'], [30.5]])('refuses duckstore:sagaDeadlineSeconds=%j, naming the setting', (value) => {
+    expect(() => synthesize({ 'duckstore:sagaDeadlineSeconds': value })).toThrow(/duckstore:sagaDeadlineSeconds must be a whole number of seconds, at least 10/);
   });
 });
 

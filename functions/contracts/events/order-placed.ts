@@ -12,5 +12,7 @@ export const OrderPlaced = defineEvent({
     customerId: customerIdSchema,
     lines: orderLines(orderLineSchema),
     total: moneySchema,
+    /** When the saga gives up: still PENDING then, the order is cancelled (SAGA_DEADLINE) and everything done for it is compensated. */
+    deadline: z.iso.datetime(),
   }),
 });

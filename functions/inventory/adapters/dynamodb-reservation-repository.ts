@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { skuSchema } from '#contracts/primitives';
 import { documentClient } from '#shared/aws-clients';
@@ -111,12 +112,50 @@ export function dynamoDbReservationRepository(
 }
 
 const stockSchema = z.object({ sku: skuSchema, available: z.number().int().nonnegative() });
+const storedStockSchema = z.object({ available: z.number().int(), received: z.number().int().optional() });
+
+/** Thrown when reservations keep moving a SKU's stock while it is being set. */
+export class StockContentionError extends Error {
+  override readonly name = 'StockContentionError';
+  constructor(sku: string) {
+    super(`the stock of ${sku} kept changing while it was being set; set it again when the store is quieter`);
+  }
+}
+
+/** What HELD reservations hold of `sku`, counted by a Scan: only for a row that has no `received` yet. */
+async function heldOf(tableName: string, sku: string, client: Pick<DynamoDBDocumentClient, 'send'>): Promise<number> {
+  let held = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        ConsistentRead: true,
+        FilterExpression: 'begins_with(#pk, :reservation) AND #status = :held',
+        ProjectionExpression: '#lines',
+        ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lines': 'lines' },
+        ExpressionAttributeValues: { ':reservation': 'RESERVATION#', ':held': 'HELD' },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) for (const line of (item.lines ?? []) as { sku: string; quantity: number }[]) if (line.sku === sku) held += line.quantity;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return held;
+}
 
 /**
- * Sets a SKU's available stock, for the operator CLI and the seed. It
- * overwrites `available` outright: stock held by reservations is not in it, and
- * a reservation committed meanwhile is overwritten too, so run it when the
- * store is quiet or count what is held first.
+ * Sets a SKU's available stock, for the operator CLI and the seed, and keeps
+ * `received` (all stock ever received) in step with it: `received` moves by
+ * as much as `available` does, so `received − available`, which is what the
+ * HELD reservations hold (or sold), is unchanged. That is the equation the
+ * invariant auditor checks per SKU, and it survives any reset. (Overwriting
+ * `received` with the new quantity instead would count the stock out in
+ * reservations twice; computing it from the reservations on every call
+ * would cost a Scan per SKU.) The write is conditional on the values read, so
+ * a reservation or release committed meanwhile makes it read again instead of
+ * being overwritten. A row written before `received` existed gets it from the
+ * HELD reservations, counted once by a Scan.
  */
 export async function setStock(
   tableName: string,
@@ -125,5 +164,23 @@ export async function setStock(
   client: Pick<DynamoDBDocumentClient, 'send'> = documentClient(),
 ): Promise<void> {
   const row = stockSchema.parse({ sku, available });
-  await client.send(new PutCommand({ TableName: tableName, Item: { ...skuKey(row.sku), kind: 'stock', ...row } }));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: skuKey(row.sku), ConsistentRead: true }));
+    const stored = Item ? storedStockSchema.parse(Item) : undefined;
+    const received = stored?.received !== undefined ? stored.received + (row.available - stored.available) : row.available + (await heldOf(tableName, row.sku, client));
+    const unchanged = stored
+      ? {
+          ConditionExpression: `#available = :available AND ${stored.received === undefined ? 'attribute_not_exists(#received)' : '#received = :received'}`,
+          ExpressionAttributeNames: { '#available': 'available', '#received': 'received' },
+          ExpressionAttributeValues: { ':available': stored.available, ...(stored.received === undefined ? {} : { ':received': stored.received }) },
+        }
+      : { ConditionExpression: 'attribute_not_exists(pk)' };
+    try {
+      await client.send(new PutCommand({ TableName: tableName, Item: { ...skuKey(row.sku), kind: 'stock', ...row, received }, ...unchanged }));
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  throw new StockContentionError(row.sku);
 }

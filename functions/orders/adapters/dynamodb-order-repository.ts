@@ -1,17 +1,23 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { pendingOrdersIndex } from '#contracts/pending-orders-index';
 import { documentClient } from '#shared/aws-clients';
 import type { OutboxEnvironment } from '#shared/outbox';
 import { commitWithOutbox, conditionFailedAt, outboxPuts } from '#shared/transactions';
 import type { Order } from '../domain/order';
-import type { OrderRepository } from '../domain/ports';
+import type { OrderRepository, OverdueOrder, OverdueOrders } from '../domain/ports';
 
-const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}` });
+const orderKeyPrefix = 'ORDER#';
+const orderKey = (orderId: string) => ({ pk: `${orderKeyPrefix}${orderId}` });
 const claimKey = (key: string) => ({ pk: `IDEMPOTENCY-KEY#${key}` });
 /** How long a client may retry a POST with the same key (Stripe keeps keys 24 h; we keep them a week). */
 const claimTtlSeconds = 7 * 24 * 3600;
 
-export function dynamoDbOrderRepository(tableName: string, environment: OutboxEnvironment): OrderRepository {
-  const client = documentClient();
+const shardKey = (shard: number) => `PENDING#${shard}`;
+/** The index partition of an order: spread by a hash of its id, so any id format spreads evenly. */
+export const pendingShardOf = (orderId: string): string => shardKey(createHash('sha256').update(orderId).digest().readUInt16BE(0) % pendingOrdersIndex.shardCount);
+
+export function dynamoDbOrderRepository(tableName: string, environment: OutboxEnvironment, client: Pick<DynamoDBDocumentClient, 'send'> = documentClient()): OrderRepository {
   return {
     async create(order, claim, events, cause) {
       const now = Math.floor(environment.now().getTime() / 1000);
@@ -26,7 +32,14 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
-              { Put: { TableName: tableName, Item: { ...orderKey(order.orderId), kind: 'order', ...order }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Put: {
+                  TableName: tableName,
+                  // The index key puts the PENDING order into the sweep's index (pending-orders-index.ts).
+                  Item: { ...orderKey(order.orderId), kind: 'order', ...order, [pendingOrdersIndex.partitionKey]: pendingShardOf(order.orderId) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
               ...outboxPuts(tableName, events, cause, environment),
             ],
           }),
@@ -44,7 +57,7 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
     async get(orderId) {
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }));
       if (!Item) return undefined;
-      const { pk: _pk, kind: _kind, ...order } = Item;
+      const { pk: _pk, kind: _kind, [pendingOrdersIndex.partitionKey]: _shard, ...order } = Item;
       return order as Order;
     },
 
@@ -57,8 +70,11 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
               TableName: tableName,
               Key: orderKey(order.orderId),
               ConditionExpression: '#status = :pending',
-              UpdateExpression: `SET #status = :to, updatedAt = :at, history = list_append(history, :entry)${change.cancellationReason ? ', cancellationReason = :reason' : ''}`,
-              ExpressionAttributeNames: { '#status': 'status' },
+              // Every transition leaves PENDING, so it also takes the order out of the sweep's index.
+              UpdateExpression:
+                `SET #status = :to, updatedAt = :at, history = list_append(history, :entry)${change.cancellationReason ? ', cancellationReason = :reason' : ''} ` +
+                'REMOVE #pendingShard',
+              ExpressionAttributeNames: { '#status': 'status', '#pendingShard': pendingOrdersIndex.partitionKey },
               ExpressionAttributeValues: {
                 ':pending': 'PENDING',
                 ':to': change.to,
@@ -73,6 +89,40 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
         cause,
         environment,
       });
+    },
+  };
+}
+
+/**
+ * The sweep's query: every shard of the sparse index, deadline before the
+ * cutoff, oldest first. Each shard gives at most its share of `limit`, so a
+ * run reads and handles a bounded number of orders whatever the backlog; the
+ * rest come in the next runs.
+ */
+export function dynamoDbOverdueOrders(tableName: string, client: Pick<DynamoDBDocumentClient, 'send'> = documentClient()): OverdueOrders {
+  const { indexName, partitionKey, sortKey, shardCount } = pendingOrdersIndex;
+  return {
+    async list(cutoff, limit) {
+      const perShard = Math.max(1, Math.ceil(limit / shardCount));
+      const pages = await Promise.all(
+        Array.from({ length: shardCount }, async (_, shard) => {
+          const { Items = [] } = await client.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: indexName,
+              KeyConditionExpression: '#shard = :shard AND #deadline < :cutoff',
+              ExpressionAttributeNames: { '#shard': partitionKey, '#deadline': sortKey },
+              ExpressionAttributeValues: { ':shard': shardKey(shard), ':cutoff': cutoff.toISOString() },
+              Limit: perShard,
+            }),
+          );
+          return Items.map((item): OverdueOrder => ({ orderId: String(item.pk).slice(orderKeyPrefix.length), deadline: String(item[sortKey]) }));
+        }),
+      );
+      return pages
+        .flat()
+        .sort((a, b) => a.deadline.localeCompare(b.deadline))
+        .slice(0, limit);
     },
   };
 }

@@ -11,6 +11,8 @@ import { problem } from './http';
 export interface ApiPorts {
   orders: OrderRepository;
   clock: Clock;
+  /** How long a placed order's saga may take before it is cancelled. */
+  sagaDeadlineSeconds: number;
 }
 
 type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -70,7 +72,8 @@ async function getOrderById(rawId: string, ports: ApiPorts): Promise<APIGatewayP
   const orderId = id.data.toLowerCase();
   correlate(orderId);
   try {
-    const order = await getOrder(orderId, ports);
+    // Any caller may read an order by id, so whose key placed it (a JWT subject) stays private.
+    const { principal: _principal, ...order } = await getOrder(orderId, ports);
     return json(200, order);
   } catch (error) {
     if (error instanceof UnknownOrderError) return problem(404, 'order-not-found', 'Order not found', error.message);

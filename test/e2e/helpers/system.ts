@@ -1,9 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { ContextName } from '#contracts/envelope';
 import { OrdersApiClient } from '../../../cli/api-client';
-import { discoverDeployment, ordersApiUrl, regionDeploymentOf, stateTableOf, type Deployment } from '../../../cli/deployment';
+import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, resourceOf, stateTableOf, type Deployment } from '../../../cli/deployment';
+import { queueDepths, type QueueDepth } from '../../../cli/queues';
 import { readTopology, resolveTarget } from '../../../cli/targets';
 import { regionOf } from '../../../lib/topology';
 
@@ -75,6 +78,114 @@ export class System {
     );
   }
 
+  private lambda(region: string): LambdaClient {
+    return new LambdaClient(this.deployment.target.aws(region));
+  }
+
+  /** The event source mapping (SQS → function) of a function: each DuckStore consumer has exactly one. */
+  private async mappingOf(region: string, functionName: string): Promise<string> {
+    const { EventSourceMappings = [] } = await this.lambda(region).send(new ListEventSourceMappingsCommand({ FunctionName: functionName }));
+    const [mapping, ...others] = EventSourceMappings;
+    if (!mapping?.UUID || others.length > 0) throw new Error(`expected one event source mapping for ${functionName} in ${region}, found ${EventSourceMappings.length}`);
+    return mapping.UUID;
+  }
+
+  /** Enables or disables a mapping and waits until Lambda reports it so (on AWS it passes through Enabling/Disabling). */
+  private async setMappingEnabled(region: string, uuid: string, enabled: boolean): Promise<void> {
+    const lambda = this.lambda(region);
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled }));
+    const wanted = enabled ? 'Enabled' : 'Disabled';
+    const state = await eventually(async () => {
+      const { State } = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+      return State === wanted ? State : undefined;
+    }, 90_000, 500);
+    if (state !== wanted) throw new Error(`event source mapping ${uuid} in ${region} did not become ${wanted}`);
+  }
+
+  /**
+   * Cuts the delivery of `from`'s events to `to`, as a partition between
+   * their regions would: the mapping of the forwarder that carries them
+   * across is disabled, so they wait in its queue. When both contexts run in
+   * one region there is no forwarder, and `to`'s own consumer stops instead.
+   */
+  async partition(from: ContextName, to: ContextName): Promise<Partition> {
+    const [fromRegion, toRegion] = [this.region(from), this.region(to)];
+    const functionName =
+      fromRegion === toRegion
+        ? resourceOf(this.deployment, to, 'AWS::Lambda::Function', `${capitalized(to)}ConsumerFunction`)
+        : resourceOf(this.deployment, from, 'AWS::Lambda::Function', `ForwardTo${toRegion.replace(/-/g, '')}ForwardingFunction`);
+    const region = fromRegion === toRegion ? toRegion : fromRegion;
+    const uuid = await this.mappingOf(region, functionName);
+    await this.setMappingEnabled(region, uuid, false);
+    return {
+      description: `${functionName} (${region}) stopped polling`,
+      heal: () => this.setMappingEnabled(region, uuid, true),
+    };
+  }
+
+  /** Every ledger row the payment provider (simulator) holds for an order, all pages. */
+  async ledger(orderId: string): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = new URLSearchParams({ orderId, ...(cursor ? { cursor } : {}) });
+      const response = await fetch(`${providerUrl(this.deployment)}/v1/ledger?${query}`, { signal: AbortSignal.timeout(15_000) });
+      if (response.status !== 200) throw new Error(`ledger query answered ${response.status}: ${await response.text()}`);
+      const page = (await response.json()) as { items: LedgerEntry[]; nextCursor?: string };
+      entries.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return entries;
+  }
+
+  /** Depth of every queue and DLQ in every region. */
+  queues(): Promise<QueueDepth[]> {
+    return queueDepths(this.deployment);
+  }
+
+  /**
+   * Waits until every working queue of every region is empty with nothing in
+   * flight, twice in a row (a consumer may be between one hop and the next),
+   * and returns the depths then, DLQs included.
+   */
+  async drained(timeoutMs = 90_000): Promise<QueueDepth[]> {
+    let quietPolls = 0;
+    let depths: QueueDepth[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      depths = await this.queues();
+      const busy = depths.filter((queue) => !queue.isDeadLetterQueue && queue.visible + queue.inFlight > 0);
+      quietPolls = busy.length === 0 ? quietPolls + 1 : 0;
+      if (quietPolls >= 2) return depths;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    throw new Error(`queues still busy after ${timeoutMs / 1000} s: ${JSON.stringify(depths.filter((queue) => queue.visible + queue.inFlight > 0))}`);
+  }
+
+  private scheduler(): SchedulerClient {
+    return new SchedulerClient(this.deployment.target.aws(this.region('orders')));
+  }
+
+  /** The schedule group that holds the orders' deadline timers. */
+  timerGroup(): string {
+    return resourceOf(this.deployment, 'orders', 'AWS::Scheduler::ScheduleGroup', 'OrdersDeadlinesTimers');
+  }
+
+  /** An order's deadline timer (a one-time schedule named after it), or undefined when there is none. */
+  async timer(orderId: string): Promise<GetScheduleCommandOutput | undefined> {
+    try {
+      return await this.scheduler().send(new GetScheduleCommand({ Name: orderId, GroupName: this.timerGroup() }));
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes an order's deadline timer, as if it had been lost: only the sweep can end the order then. */
+  async loseTimer(orderId: string): Promise<void> {
+    await this.scheduler().send(new DeleteScheduleCommand({ Name: orderId, GroupName: this.timerGroup() }));
+  }
+
   /**
    * Waits for a message in a context's DLQ that satisfies `match`, deletes it
    * (so later checks see an empty DLQ) and returns it with its attributes.
@@ -94,6 +205,26 @@ export class System {
     return undefined;
   }
 }
+
+/** A cut in event delivery made by `System.partition`; `heal()` undoes it (call it in a finally). */
+export interface Partition {
+  /** What was cut, for failure messages. */
+  description: string;
+  heal(): Promise<void>;
+}
+
+/** A row of the payment provider simulator's ledger, as `GET /v1/ledger` returns it. */
+export interface LedgerEntry {
+  orderId: string;
+  amountCents: number;
+  status: 'AUTHORIZED' | 'DECLINED' | 'REFUNDED';
+  authorizationId: string;
+}
+
+/** What the provider holds for an order: authorizations not refunded (declined ones never charged). */
+export const netChargeCents = (entries: LedgerEntry[]): number => entries.filter((entry) => entry.status === 'AUTHORIZED').reduce((sum, entry) => sum + entry.amountCents, 0);
+
+const capitalized = (context: ContextName) => `${context[0]!.toUpperCase()}${context.slice(1)}`;
 
 /** Polls `probe` until it returns a value other than undefined, or the timeout passes. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 500): Promise<T | undefined> {

@@ -1,5 +1,19 @@
 import { fileURLToPath } from 'node:url';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Vitest's order (failed first, then slowest first), except that the
+ * invariant audit runs last: it audits the whole deployment, so it should see
+ * what every other file did to it.
+ */
+class AuditLastSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const isAudit = (file: TestSpecification) => file.moduleId.endsWith('/audit.test.ts');
+    return [...sorted.filter((file) => !isAudit(file)), ...sorted.filter(isAudit)];
+  }
+}
 
 /**
  * The end-to-end suite against the local cloud: `npm run test:e2e`.
@@ -15,5 +29,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // One local cloud, shared: files run one after another so stock and DLQ assertions do not race.
     fileParallelism: false,
+    sequence: { sequencer: AuditLastSequencer },
   },
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contextNames } from '#contracts/envelope';
-import { allEvents, PaymentAuthorized, PaymentDeclined } from '#contracts/events';
+import { allEvents, OrderPlaced, OrderTimedOut, PaymentAuthorized, PaymentDeclined } from '#contracts/events';
 import { maxOrderLines } from '#contracts/primitives';
-import { subscriptions } from '#contracts/subscriptions';
+import { deadlineArmingSubscription, subscriptions } from '#contracts/subscriptions';
 import { fixtureDetailTypes, readEventFixture } from '../../helpers/events-fixtures';
 
 const contracts = allEvents.map((contract) => [contract.detailType, contract] as const);
@@ -117,7 +117,8 @@ describe('event contracts', () => {
     expect(contract.source).toMatch(/^duckstore\.[a-z]+$/);
     expect(contextNames).toContain(context);
     expect(contract.detailType).toMatch(/^(?:[A-Z][a-z]+){2,}$/);
-    expect(contract.detailType).toMatch(/ed$/);
+    // A past verb, phrasal ones included (TimedOut).
+    expect(contract.detailType).toMatch(/ed(?:Out|Up|Back)?$/);
   });
 
   it('subscribes every context only to contracts from allEvents', () => {
@@ -129,11 +130,21 @@ describe('event contracts', () => {
     expect(Object.keys(subscriptions).sort()).toEqual([...contextNames].sort());
   });
 
-  it('never subscribes a context to its own events', () => {
+  it('subscribes a context to its own events only for the timer it sets itself', () => {
     const selfSubscribed = Object.entries(subscriptions).flatMap(([context, contractsOfContext]) =>
       contractsOfContext.filter((contract) => contract.source === `duckstore.${context}`).map((contract) => `${context}: ${contract.detailType}`),
     );
 
-    expect(selfSubscribed).toEqual([]);
+    expect(selfSubscribed).toEqual(['orders: OrderTimedOut']);
+  });
+
+  it('subscribes no other context to the orders context\u2019s timer', () => {
+    const others = Object.entries(subscriptions).filter(([context, contractsOfContext]) => context !== 'orders' && contractsOfContext.some((contract) => contract === OrderTimedOut));
+
+    expect(others).toEqual([]);
+  });
+
+  it('arms the saga deadline from OrderPlaced, the event the API commits with the order', () => {
+    expect(deadlineArmingSubscription).toEqual([OrderPlaced]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dynamoDbReservationRepository, setStock } from '../../../functions/inventory/adapters/dynamodb-reservation-repository';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamoDbReservationRepository, setStock, StockContentionError } from '../../../functions/inventory/adapters/dynamodb-reservation-repository';
 import { decide, type Reservation } from '../../../functions/inventory/domain/reservation';
 import { orderCancelled, orderPlaced } from '../../helpers/inventory-events';
 import { scriptedDocumentClient, throws, transactionCancelled, type SentCommand } from '../../helpers/scripted-dynamodb';
@@ -153,12 +154,63 @@ describe('dynamoDbReservationRepository.get', () => {
 });
 
 describe('setStock', () => {
-  it('writes the SKU row with its available stock', async () => {
-    const { client, sent } = scriptedDocumentClient();
+  const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+  const put = (command: SentCommand) => command.input as { Item: Record<string, unknown>; ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> };
+
+  it('moves `received` by as much as `available`, so what reservations hold is unchanged', async () => {
+    // 1000 received, 990 on the shelf: 10 are held or sold.
+    const { client, sent } = scriptedDocumentClient([() => ({ Item: { pk: 'SKU#DUCK-CLASSIC', kind: 'stock', sku: 'DUCK-CLASSIC', available: 990, received: 1000 } })]);
+
+    await setStock(tableName, 'DUCK-CLASSIC', 1000, client);
+
+    expect(sent.map((command) => command.name)).toEqual(['GetCommand', 'PutCommand']);
+    expect(put(sent[1]!).Item).toEqual({ pk: 'SKU#DUCK-CLASSIC', kind: 'stock', sku: 'DUCK-CLASSIC', available: 1000, received: 1010 });
+    expect(put(sent[1]!).ConditionExpression).toBe('#available = :available AND #received = :received');
+    expect(put(sent[1]!).ExpressionAttributeValues).toEqual({ ':available': 990, ':received': 1000 });
+  });
+
+  it('creates a new SKU row with `received` counting what HELD reservations already hold of it', async () => {
+    const { client, sent } = scriptedDocumentClient([
+      () => ({}),
+      () => ({ Items: [{ lines: [{ sku: 'DUCK-LIMITED', quantity: 2 }, { sku: 'DUCK-GOLD', quantity: 1 }] }], LastEvaluatedKey: { pk: 'RESERVATION#a' } }),
+      () => ({ Items: [{ lines: [{ sku: 'DUCK-LIMITED', quantity: 1 }] }] }),
+    ]);
 
     await setStock(tableName, 'DUCK-LIMITED', 5, client);
 
-    expect(sent).toEqual([{ name: 'PutCommand', input: { TableName: tableName, Item: { pk: 'SKU#DUCK-LIMITED', kind: 'stock', sku: 'DUCK-LIMITED', available: 5 } } }]);
+    expect(sent.map((command) => command.name)).toEqual(['GetCommand', 'ScanCommand', 'ScanCommand', 'PutCommand']);
+    expect(sent[2]!.input.ExclusiveStartKey).toEqual({ pk: 'RESERVATION#a' });
+    expect(put(sent[3]!).Item).toEqual({ pk: 'SKU#DUCK-LIMITED', kind: 'stock', sku: 'DUCK-LIMITED', available: 5, received: 8 });
+    expect(put(sent[3]!).ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('gives a row written before `received` existed its total from the HELD reservations', async () => {
+    const { client, sent } = scriptedDocumentClient([() => ({ Item: { pk: 'SKU#DUCK-GOLD', kind: 'stock', sku: 'DUCK-GOLD', available: 19 } }), () => ({ Items: [{ lines: [{ sku: 'DUCK-GOLD', quantity: 1 }] }] })]);
+
+    await setStock(tableName, 'DUCK-GOLD', 20, client);
+
+    expect(put(sent[2]!).Item).toMatchObject({ available: 20, received: 21 });
+    expect(put(sent[2]!).ConditionExpression).toBe('#available = :available AND attribute_not_exists(#received)');
+  });
+
+  it('reads again when a reservation moved the stock between its read and its write', async () => {
+    const { client, sent } = scriptedDocumentClient([
+      () => ({ Item: { available: 10, received: 10 } }),
+      throws(conditionFailed()),
+      () => ({ Item: { available: 8, received: 10 } }),
+    ]);
+
+    await setStock(tableName, 'DUCK-PIRATE', 10, client);
+
+    expect(sent.map((command) => command.name)).toEqual(['GetCommand', 'PutCommand', 'GetCommand', 'PutCommand']);
+    expect(put(sent[3]!).Item).toMatchObject({ available: 10, received: 12 });
+  });
+
+  it('gives up with StockContentionError when the stock never holds still', async () => {
+    const script = Array.from({ length: 5 }, () => [() => ({ Item: { available: 1, received: 1 } }), throws(conditionFailed())]).flat();
+    const { client } = scriptedDocumentClient(script);
+
+    await expect(setStock(tableName, 'DUCK-PIRATE', 10, client)).rejects.toThrow(StockContentionError);
   });
 
   it.each([

@@ -3,12 +3,12 @@ import { apiLimits } from '#contracts/api';
 import { handleApiRequest } from '../../../functions/orders/handlers/api';
 import { applySagaEvent } from '../../../functions/orders/domain/use-cases';
 import { apiRequest, getOrderRequest, postOrder, readResponse, validOrderBody } from '../../helpers/orders-api-events';
-import { fixedClock, inMemoryOrders } from '../../helpers/orders-fake-repository';
+import { fixedClock, inMemoryOrders, inMemoryTimers } from '../../helpers/orders-fake-repository';
 import { sagaEvents } from '../../helpers/orders-saga-events';
 
 function api() {
   const store = inMemoryOrders();
-  const ports = { orders: store.repository, clock: fixedClock() };
+  const ports = { orders: store.repository, clock: fixedClock(), sagaDeadlineSeconds: 300, timers: inMemoryTimers().timers };
   return { store, ports, send: async (event: Parameters<typeof handleApiRequest>[0]) => readResponse(await handleApiRequest(event, ports)) };
 }
 
@@ -145,8 +145,19 @@ describe('GET /orders/{orderId}', () => {
       orderId: body.orderId,
       status: 'PENDING',
       total: { amountCents: 3295, currency: 'USD' },
+      deadline: '2025-03-14T09:31:53.589Z',
       history: [{ status: 'PENDING', at: '2025-03-14T09:26:53.589Z', reason: 'placed' }],
     });
+  });
+
+  it('keeps whose key placed the order to itself: any caller may read an order by id', async () => {
+    const { store, send } = api();
+    const { body } = await send(postOrder(validOrderBody, { sub: 'cognito-sub-alice' }));
+
+    const response = await send(getOrderRequest(String(body.orderId)));
+
+    expect(store.orders.get(String(body.orderId))?.principal).toBe('cognito-sub-alice');
+    expect(response.body).not.toHaveProperty('principal');
   });
 
   it('shows how the order moved once the saga decided', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OrderCancelled, OrderConfirmed, OrderPlaced } from '#contracts/events';
-import { decide, newOrder, UnknownSkuError, type Order, type SagaEvent } from '../../../functions/orders/domain/order';
+import { OrderCancelled, OrderConfirmed, OrderPlaced, OrderTimedOut } from '#contracts/events';
+import { decide, newOrder, orderTimedOut, orderTimedOutEventId, UnknownSkuError, type Order, type SagaEvent } from '../../../functions/orders/domain/order';
 import { sagaEvents } from '../../helpers/orders-saga-events';
 
 const orderId = 'ce866e34-ccfa-4320-9ac5-3ead4b519ab2';
-const context = { orderId, idempotencyKey: 'checkout-7f3a21-20250314-0926', now: new Date('2025-03-14T09:26:53.589Z') };
+const context = { orderId, idempotencyKey: 'checkout-7f3a21-20250314-0926', principal: 'cognito-sub-7f3a21', now: new Date('2025-03-14T09:26:53.589Z'), sagaDeadlineSeconds: 300 };
 
 const pendingOrder = (): Order =>
   newOrder({ customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-PIRATE', quantity: 2 }] }, context).order;
@@ -13,6 +13,7 @@ const everySagaEvent: [string, SagaEvent][] = [
   ['InventoryRejected', sagaEvents.inventoryRejected(orderId)],
   ['PaymentAuthorized', sagaEvents.paymentAuthorized(orderId, 1798)],
   ['PaymentDeclined', sagaEvents.paymentDeclined(orderId)],
+  ['OrderTimedOut', sagaEvents.orderTimedOut(orderId)],
 ];
 
 describe('newOrder', () => {
@@ -36,6 +37,7 @@ describe('newOrder', () => {
       customerId: 'cust-7f3a21',
       status: 'PENDING',
       idempotencyKey: context.idempotencyKey,
+      principal: 'cognito-sub-7f3a21',
       createdAt: '2025-03-14T09:26:53.589Z',
       updatedAt: '2025-03-14T09:26:53.589Z',
       history: [{ status: 'PENDING', at: '2025-03-14T09:26:53.589Z', reason: 'placed' }],
@@ -48,7 +50,14 @@ describe('newOrder', () => {
 
     expect(events).toHaveLength(1);
     expect(events[0]?.contract).toBe(OrderPlaced);
-    expect(OrderPlaced.data.parse(events[0]?.data)).toEqual({ orderId, customerId: 'cust-7f3a21', lines: order.lines, total: order.total });
+    expect(OrderPlaced.data.parse(events[0]?.data)).toEqual({ orderId, customerId: 'cust-7f3a21', lines: order.lines, total: order.total, deadline: order.deadline });
+  });
+
+  it('sets the saga deadline the configured number of seconds after placement, and announces it in OrderPlaced', () => {
+    const { order, events } = newOrder({ customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-NINJA', quantity: 1 }] }, { ...context, sagaDeadlineSeconds: 30 });
+
+    expect(order.deadline).toBe('2025-03-14T09:27:23.589Z');
+    expect(events[0]?.data).toMatchObject({ deadline: '2025-03-14T09:27:23.589Z' });
   });
 
   it('refuses unknown SKUs and names every one of them', () => {
@@ -94,6 +103,17 @@ describe('decide', () => {
     });
   });
 
+  it('cancels a pending order at its saga deadline on OrderTimedOut', () => {
+    const decision = decide(pendingOrder(), sagaEvents.orderTimedOut(orderId));
+
+    expect(decision).toEqual({
+      kind: 'transition',
+      to: 'CANCELLED',
+      cancellationReason: 'SAGA_DEADLINE',
+      events: [{ contract: OrderCancelled, data: { orderId, customerId: 'cust-7f3a21', reason: 'SAGA_DEADLINE' } }],
+    });
+  });
+
   describe.each(['CONFIRMED', 'CANCELLED'] as const)('a %s order', (status) => {
     it.each(everySagaEvent)('never moves on %s', (_, event) => {
       const order = { ...pendingOrder(), status };
@@ -102,5 +122,29 @@ describe('decide', () => {
 
       expect(decision).toEqual({ kind: 'ignore', why: `order is already ${status}` });
     });
+  });
+});
+
+describe('orderTimedOut', () => {
+  const timedOut = () => orderTimedOut({ orderId, deadline: '2025-03-14T09:31:53.589Z' }, { region: 'us-east-1', causationId: 'placed-event', occurredAt: new Date('2025-03-14T09:31:53.589Z') });
+
+  it('builds an event that satisfies the OrderTimedOut contract, correlated to its order', () => {
+    const event = timedOut();
+
+    expect(OrderTimedOut.detail.parse(event)).toEqual(event);
+    expect(event.metadata).toMatchObject({ type: 'OrderTimedOut', correlationId: orderId, causationId: 'placed-event', originRegion: 'us-east-1' });
+    expect(event.data).toEqual({ orderId, deadline: '2025-03-14T09:31:53.589Z' });
+  });
+
+  it('gives every copy of an order\u2019s OrderTimedOut the same eventId, whoever builds it and when', () => {
+    const fromTimer = timedOut();
+    const fromSweep = orderTimedOut({ orderId, deadline: '2025-03-14T09:31:53.589Z' }, { region: 'us-east-1', causationId: 'deadline-sweep', occurredAt: new Date('2025-03-14T09:40:00.000Z') });
+
+    expect(fromSweep.metadata.eventId).toBe(fromTimer.metadata.eventId);
+    expect(fromTimer.metadata.eventId).toBe(orderTimedOutEventId(orderId));
+  });
+
+  it('gives two orders different OrderTimedOut eventIds', () => {
+    expect(orderTimedOutEventId('6a03d7b1-e582-49ec-af65-6ee7b8b96479')).not.toBe(orderTimedOutEventId(orderId));
   });
 });

@@ -193,6 +193,7 @@ describe('relay', () => {
         customerId: 'cust-7f3a21',
         lines: [{ sku: 'DUCK-CLASSIC', quantity: 1, unitPriceCents: 499 }],
         total: { amountCents: 499, currency: 'USD' },
+        deadline: '2025-03-14T09:31:53.589Z',
       }),
       { correlationId: 'ce866e34-ccfa-4320-9ac5-3ead4b519ab2', causationId: 'checkout-7f3a21-20250314-0926' },
       { region: 'us-east-1', now: () => new Date('2025-03-14T09:26:53.589Z') },

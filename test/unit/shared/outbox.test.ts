@@ -15,6 +15,7 @@ const orderPlacedData = {
   customerId: 'cust-7f3a21',
   lines: [{ sku: 'DUCK-PIRATE', quantity: 2, unitPriceCents: 899 }],
   total: { amountCents: 1798, currency: 'USD' as const },
+  deadline: '2025-03-14T09:31:53.589Z',
 };
 
 describe('outboxRow', () => {
