@@ -1,4 +1,5 @@
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from '#shared/scan';
 import type { Row } from '../domain/snapshot';
 
 export interface ScanOptions {
@@ -14,31 +15,19 @@ export interface ScanOptions {
 
 /**
  * Every item of a table: `segments` paginated Scans in parallel, strongly
- * consistent (the auditor must not call a committed write missing). The pages
- * are followed by hand rather than with the SDK paginator, which accepts only
- * a real DocumentClient and so no recording fake.
+ * consistent (the auditor must not call a committed write missing).
  */
 export async function scanTable(client: Pick<DynamoDBDocumentClient, 'send'>, tableName: string, options: ScanOptions = {}): Promise<Row[]> {
   const totalSegments = Math.max(1, options.segments ?? 4);
   const segments = await Promise.all(
-    Array.from({ length: totalSegments }, async (_, segment) => {
-      const rows: Row[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            ConsistentRead: true,
-            ...(totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {}),
-            ...(options.pageSize ? { Limit: options.pageSize } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) rows.push(item);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return rows;
-    }),
+    Array.from({ length: totalSegments }, (_, segment) =>
+      scanAll(client, {
+        TableName: tableName,
+        ConsistentRead: true,
+        ...(totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {}),
+        ...(options.pageSize ? { Limit: options.pageSize } : {}),
+      }),
+    ),
   );
   return segments.flat();
 }

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { skuSchema } from '#contracts/primitives';
+import { scanAll } from '#shared/scan';
 import { documentClient } from '#shared/aws-clients';
 import type { OutboxEnvironment } from '#shared/outbox';
 import { commitWithOutbox, failedConditions, outboxPuts, type TransactItem } from '#shared/transactions';
@@ -124,24 +125,18 @@ export class StockContentionError extends Error {
 
 /** What HELD reservations hold of `sku`, counted by a Scan: only for a row that has no `received` yet. */
 async function heldOf(tableName: string, sku: string, client: Pick<DynamoDBDocumentClient, 'send'>): Promise<number> {
-  let held = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        FilterExpression: 'begins_with(#pk, :reservation) AND #status = :held',
-        ProjectionExpression: '#lines',
-        ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lines': 'lines' },
-        ExpressionAttributeValues: { ':reservation': 'RESERVATION#', ':held': 'HELD' },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) for (const line of (item.lines ?? []) as { sku: string; quantity: number }[]) if (line.sku === sku) held += line.quantity;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return held;
+  const reservations = await scanAll(client, {
+    TableName: tableName,
+    ConsistentRead: true,
+    FilterExpression: 'begins_with(#pk, :reservation) AND #status = :held',
+    ProjectionExpression: '#lines',
+    ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lines': 'lines' },
+    ExpressionAttributeValues: { ':reservation': 'RESERVATION#', ':held': 'HELD' },
+  });
+  return reservations
+    .flatMap((item) => (item.lines ?? []) as { sku: string; quantity: number }[])
+    .filter((line) => line.sku === sku)
+    .reduce((sum, line) => sum + line.quantity, 0);
 }
 
 /**
