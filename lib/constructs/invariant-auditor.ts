@@ -1,4 +1,4 @@
-import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -10,6 +10,7 @@ import { contextNames } from '../../functions/contracts/envelope';
 import { invariantMetrics } from '../../functions/contracts/invariant-metrics';
 import { regionOf, stackName, type Topology } from '../topology';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { acknowledgeWildcardResource } from './nag';
 import { DuckStoreFunction } from './duckstore-function';
 import { OperationsTopic } from './operations-topic';
 
@@ -33,14 +34,6 @@ export interface InvariantAuditorProps {
 /** The construct-path prefix CloudFormation puts at the start of each audited table's logical id. */
 const logicalIdPrefix = (table: AuditedTable): string =>
   table === 'ledger' ? 'PaymentProviderSimulatorLedger' : `${table[0]!.toUpperCase()}${table.slice(1)}TablesState`;
-
-/** An ARN as cdk-nag names it in a finding: pseudo parameters as `<AWS::AccountId>`, literals as they are. */
-function nagText(stack: Stack, arn: string): string {
-  const resolved: unknown = stack.resolve(arn);
-  if (typeof resolved === 'string') return resolved;
-  const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
-}
 
 /** A DLQ's name as the operator CLI shows it: its construct path in the stack, without separators. */
 const pathName = (scope: IConstruct): string => scope.node.path.split('/').slice(1).join('');
@@ -106,11 +99,11 @@ export class InvariantAuditor extends Construct {
       Grant.addToPrincipal({ grantee: fn, actions: ['cloudformation:ListStackResources'], resourceArns: stackArns });
       wildcardArns.push(...stackArns);
       for (const arn of wildcardArns) {
-        Validations.of(fn.role!).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${nagText(stack, arn)}]`,
-          reason:
-            "Read-only (Scan, ListStackResources) on the other region's tables and its stack, where the auditor finds their names: CloudFormation generates them (<stack>-<logical id>-<suffix>) and the region stacks have no cross-region references, so the ARN ends in a wildcard after the stack and logical-id prefix.",
-        });
+        acknowledgeWildcardResource(
+          fn.role!,
+          arn,
+          "Read-only (Scan, ListStackResources) on the other region's tables and its stack, where the auditor finds their names: CloudFormation generates them (<stack>-<logical id>-<suffix>) and the region stacks have no cross-region references, so the ARN ends in a wildcard after the stack and logical-id prefix.",
+        );
       }
     }
 

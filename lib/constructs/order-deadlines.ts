@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -12,6 +12,7 @@ import { pendingOrdersIndex } from '../../functions/contracts/pending-orders-ind
 import { deadlineArmingSubscription } from '../../functions/contracts/subscriptions';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { DuckStoreFunction } from './duckstore-function';
+import { acknowledgeWildcardResource } from './nag';
 import { EventConsumer } from './event-consumer';
 
 export interface OrderDeadlinesProps {
@@ -141,13 +142,11 @@ export class OrderDeadlines extends Construct {
   }
 
   private acknowledgeScheduleWildcard(fn: LambdaFunctionResource): void {
-    const stack = Stack.of(this);
-    // The finding names the ARN as cdk-nag renders it: an unresolved region or account as its pseudo parameter.
-    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    Validations.of(fn.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/${this.scheduleGroup.scheduleGroupName}/*]`,
-      reason: 'A timer is a schedule named after its order, which is unknown at deploy time; the grant covers the schedules of this one schedule group only.',
-    });
+    acknowledgeWildcardResource(
+      fn.role!,
+      // As ScheduleGroup's grant writes it: the partition as a pseudo parameter.
+      Arn.format({ partition: Aws.PARTITION, service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.scheduleGroupName}/*` }, Stack.of(this)),
+      'A timer is a schedule named after its order, which is unknown at deploy time; the grant covers the schedules of this one schedule group only.',
+    );
   }
 }
