@@ -21,7 +21,7 @@ import { main as duckstore } from '../cli/main';
 import { deployLocal, discoverLocalDeployment } from './deploy';
 import { bringUp, PhaseTimings } from './lifecycle';
 import { DEFAULT_PORT, identifyLocalCloud, stopRecordedLocalCloud, type LocalCloud } from './ministack';
-import { localPaths, say } from './paths';
+import { cloudPaths, localPaths, say } from './paths';
 import { seedStock } from './seed';
 
 // The CLI runs in this process (demo); its SDK clients would print the "Node < 22 from 2027" notice (see README).
@@ -84,7 +84,7 @@ function describeRunning(deployment: Deployment, cloud: LocalCloud): string[] {
     ...deployment.regions.map(
       (region, index) => `  ${index === 0 ? 'stacks' : '      '}              ${region.region.padEnd(10)} ${region.stackName.padEnd(width)}  ${region.status}  (${region.contexts.join(', ')})`,
     ),
-    `  logs                ${localPaths.log}`,
+    `  logs                ${cloudPaths(cloud.port).log}`,
   ];
 }
 
@@ -165,7 +165,7 @@ const commands: Record<string, LocalCommand> = {
       clearInterval(watch);
       signalled = undefined;
       if (ended === 'exited') {
-        say('start', `ministack (pid ${cloud.pid}) exited on its own; see ${localPaths.log}`);
+        say('start', `ministack (pid ${cloud.pid}) exited on its own; see ${cloudPaths(cloud.port).log}`);
         await cloud.stop();
         return 1;
       }
@@ -204,7 +204,7 @@ const commands: Record<string, LocalCommand> = {
 
   down: {
     async run() {
-      if (!(await stopRecordedLocalCloud())) say('down', `no ministack recorded in ${localPaths.pidFile}: nothing to stop`);
+      if (!(await stopRecordedLocalCloud(port))) say('down', `no ministack recorded in ${cloudPaths(port).pidFile}: nothing to stop`);
       return 0;
     },
   },

@@ -16,7 +16,7 @@ import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, reso
 import { readTopology, resolveTarget, type Target } from '../cli/targets';
 import { deployedRegions, topologyContextKey } from '../lib/topology';
 import { LOCAL_ACCOUNT_ID, localCliEnvironment } from './aws';
-import { localDir, localPaths, repoRoot, say, seconds } from './paths';
+import { cloudPaths, portOf, repoRoot, say, seconds } from './paths';
 
 /**
  * The settings a local deploy always uses: no Cognito (nothing to sign in
@@ -58,7 +58,6 @@ export class LocalDeployError extends Error {
 }
 
 const cdkBin = path.join(repoRoot, 'node_modules', '.bin', 'cdk');
-const cdkLog = path.join(localDir, 'cdk.log');
 
 /** The operator CLI's `local` target for the cloud at `endpoint`: SDK settings and locally reachable URLs. */
 export const localTarget = (endpoint: string): Target => resolveTarget('local', { DUCKSTORE_ENDPOINT: endpoint.replace(/\/+$/, '') });
@@ -71,7 +70,8 @@ function tail(text: string, lines = 60): string {
 }
 
 /** Runs the CDK CLI from node_modules; its output goes to .local/cdk.log (and stderr when verbose). */
-function runCdk(args: readonly string[], env: NodeJS.ProcessEnv, verbose: boolean): Promise<void> {
+function runCdk(args: readonly string[], env: NodeJS.ProcessEnv, verbose: boolean, files: ReturnType<typeof cloudPaths>): Promise<void> {
+  const { cdkLog } = files;
   if (!fs.existsSync(cdkBin)) return Promise.reject(new LocalDeployError(`${cdkBin} not found: run npm ci first`));
   fs.appendFileSync(cdkLog, `\n$ cdk ${args.join(' ')}\n`);
   say('cdk', `cdk ${args.join(' ')}`);
@@ -90,7 +90,7 @@ function runCdk(args: readonly string[], env: NodeJS.ProcessEnv, verbose: boolea
     child.once('error', (error) => reject(new LocalDeployError(`could not run ${cdkBin}: ${error.message}`)));
     child.once('close', (code) => {
       if (code === 0) resolve();
-      else reject(new LocalDeployError(`cdk ${args[0]} failed (exit ${code}). Last lines (full output in ${cdkLog}; ministack's side in ${localPaths.log}):\n${tail(output)}`));
+      else reject(new LocalDeployError(`cdk ${args[0]} failed (exit ${code}). Last lines (full output in ${cdkLog}; ministack's side in ${files.log}):\n${tail(output)}`));
     });
   });
 }
@@ -204,15 +204,17 @@ export async function deployLocal(options: DeployLocalOptions): Promise<{ deploy
   const regions = deployedRegions(readTopology());
   const env = localCliEnvironment(target, regions[0]!);
   const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  const common = ['--no-notices', '--output', localPaths.cdkOut];
-  fs.mkdirSync(localDir, { recursive: true });
+  const files = cloudPaths(portOf(endpoint));
+  const { cdkLog } = files;
+  const common = ['--no-notices', '--output', files.cdkOut];
+  fs.mkdirSync(files.dir, { recursive: true });
   fs.writeFileSync(cdkLog, `# cdk against ${endpoint}, ${new Date().toISOString()}\n`);
   if (!verbose) say('deploy', `CDK CLI output goes to ${cdkLog}`);
 
   let phase = performance.now();
   const missing = options.forceBootstrap ? regions : (await Promise.all(regions.map(async (region) => ((await isBootstrapped(target, region)) ? undefined : region)))).filter((region) => region !== undefined);
   if (missing.length > 0) {
-    await runCdk(['bootstrap', ...missing.map((region) => `aws://${LOCAL_ACCOUNT_ID}/${region}`), ...contextArgs, ...common], env, verbose);
+    await runCdk(['bootstrap', ...missing.map((region) => `aws://${LOCAL_ACCOUNT_ID}/${region}`), ...contextArgs, ...common], env, verbose, files);
   } else {
     say('deploy', `already bootstrapped: ${regions.join(', ')}`);
   }
@@ -220,7 +222,7 @@ export async function deployLocal(options: DeployLocalOptions): Promise<{ deploy
   say('deploy', `bootstrap: ${seconds(phase)}`);
 
   phase = performance.now();
-  await runCdk(['deploy', '--all', '--require-approval', 'never', '--concurrency', String(regions.length), '--progress', 'events', ...contextArgs, ...common], env, verbose);
+  await runCdk(['deploy', '--all', '--require-approval', 'never', '--concurrency', String(regions.length), '--progress', 'events', ...contextArgs, ...common], env, verbose, files);
   const deploySeconds = (performance.now() - phase) / 1000;
   say('deploy', `cdk deploy: ${seconds(phase)}`);
 

@@ -10,10 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { localDir, localPaths, say, seconds } from './paths';
+import { cloudPaths, DEFAULT_LOCAL_PORT, localDir, localPaths, say, seconds } from './paths';
 
 export const MINISTACK_VERSION = '1.5.33';
-export const DEFAULT_PORT = 4566;
+export const DEFAULT_PORT = DEFAULT_LOCAL_PORT;
 const MIN_PYTHON: readonly [number, number] = [3, 10];
 
 export class LocalCloudError extends Error {
@@ -139,9 +139,9 @@ function portTaken(port: number): Promise<boolean> {
   });
 }
 
-function logTail(lines = 40): string {
+function logTail(logFile: string, lines = 40): string {
   try {
-    return fs.readFileSync(localPaths.log, 'utf8').split('\n').slice(-lines).join('\n');
+    return fs.readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }
@@ -201,8 +201,8 @@ function ministackEnvironment(port: number, options: Required<Pick<StartLocalClo
     GATEWAY_PORT: String(port),
     // With `cryptography` importable, an IoT mTLS listener opens on 0.0.0.0:8883 regardless of BIND_HOST.
     IOT_MTLS_ENABLED: '0',
-    TMPDIR: localPaths.tmp,
-    S3_DATA_DIR: localPaths.s3,
+    TMPDIR: cloudPaths(port).tmp,
+    S3_DATA_DIR: cloudPaths(port).s3,
     LAMBDA_WARM_TTL_SECONDS: String(options.lambdaWarmTtlSeconds),
     // The functions target nodejs22.x; run on an older local node, the bundled SDK v3 prints a
     // Node-version deprecation warning at every cold start, which is noise in the log, not a finding.
@@ -285,27 +285,28 @@ function isMinistackProcess(pid: number): boolean {
   }
 }
 
-function readPidRecord(): PidRecord | undefined {
+function readPidRecord(pidFile: string): PidRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(localPaths.pidFile, 'utf8')) as PidRecord;
+    return JSON.parse(fs.readFileSync(pidFile, 'utf8')) as PidRecord;
   } catch {
     return undefined;
   }
 }
 
 /** Stops a ministack that `startLocalCloud({ detached: true })` left running (by its recorded pid, never by name). */
-export async function stopRecordedLocalCloud(): Promise<boolean> {
-  const record = readPidRecord();
+export async function stopRecordedLocalCloud(port: number = DEFAULT_LOCAL_PORT): Promise<boolean> {
+  const { pidFile } = cloudPaths(port);
+  const record = readPidRecord(pidFile);
   if (!record) return false;
   if (isAlive(record.pid)) {
     if (!isMinistackProcess(record.pid)) {
-      say('ministack', `pid ${record.pid} from ${localPaths.pidFile} is no longer ministack (stale record): not touching it`);
+      say('ministack', `pid ${record.pid} from ${pidFile} is no longer ministack (stale record): not touching it`);
     } else {
       say('ministack', `stopping ministack pid ${record.pid} (${record.endpoint}) and its Lambda workers`);
       await killGroup(record.pid);
     }
   }
-  fs.rmSync(localPaths.pidFile, { force: true });
+  fs.rmSync(pidFile, { force: true });
   return true;
 }
 
@@ -318,7 +319,8 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   const port = options.port ?? Number(process.env.DUCKSTORE_LOCAL_PORT || DEFAULT_PORT);
   const endpoint = `http://127.0.0.1:${port}`;
   const persist = options.persist ?? false;
-  const stateDir = options.stateDir ?? localPaths.state;
+  const files = cloudPaths(port);
+  const stateDir = options.stateDir ?? files.state;
   const lambdaWarmTtlSeconds = options.lambdaWarmTtlSeconds ?? 120;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const lambdaNode = options.lambdaNode ?? (process.env.DUCKSTORE_LAMBDA_NODE || process.execPath);
@@ -340,22 +342,22 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   }
   if (!fs.existsSync(venvBin('ministack'))) throw new LocalCloudError(`ministack is not installed in ${localPaths.venv}: call ensureMinistack() first`);
 
-  for (const dir of [localPaths.tmp, localPaths.s3, localPaths.home, ...(persist ? [stateDir] : [])]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [files.tmp, files.s3, localPaths.home, ...(persist ? [stateDir] : [])]) fs.mkdirSync(dir, { recursive: true });
   // ministack writes each Lambda's `_worker.js` and unzipped code under TMPDIR. Both are CommonJS, but
   // TMPDIR is inside this repo, whose package.json says "type": "module": without this marker Node
   // treats them as ES modules and every worker dies at once ("require is not defined in ES module scope").
-  fs.writeFileSync(path.join(localPaths.tmp, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  fs.writeFileSync(path.join(files.tmp, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   if (persist && forgetPersistedStreamPositions(stateDir)) say('fix-up', 'reset the persisted DynamoDB stream positions (ministack does not persist stream records)');
-  const log = fs.openSync(localPaths.log, 'w');
+  const log = fs.openSync(files.log, 'w');
   const start = performance.now();
   const lambdaNodeVersion = lambdaNode === process.execPath ? process.version : run(lambdaNode, ['--version']).stdout.trim();
   say(
     'ministack',
     `starting ministack ${MINISTACK_VERSION} on ${endpoint}${persist ? ` (state persisted in ${stateDir})` : ' (in-memory state)'}, ` +
-      `Lambda workers on node ${lambdaNodeVersion}; log: ${localPaths.log}`,
+      `Lambda workers on node ${lambdaNodeVersion}; log: ${files.log}`,
   );
   const child = spawn(venvBin('ministack'), [], {
-    cwd: localDir,
+    cwd: files.dir,
     env: ministackEnvironment(port, { persist, stateDir, lambdaWarmTtlSeconds, lambdaNode }),
     // Its own process group, so stop() reaches the Lambda workers it spawns.
     detached: true,
@@ -372,23 +374,23 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
 
   const stop = async (): Promise<void> => {
     await killGroup(pid);
-    const record = readPidRecord();
-    if (record?.pid === pid) fs.rmSync(localPaths.pidFile, { force: true });
+    const record = readPidRecord(files.pidFile);
+    if (record?.pid === pid) fs.rmSync(files.pidFile, { force: true });
   };
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new LocalCloudError(`ministack exited during startup (${exited}). Last lines of ${localPaths.log}:\n${logTail()}`);
+    if (exited) throw new LocalCloudError(`ministack exited during startup (${exited}). Last lines of ${files.log}:\n${logTail(files.log)}`);
     if ((await identifyLocalCloud(endpoint, 500))?.kind === 'ministack') break;
     if (Date.now() > deadline) {
       await stop();
-      throw new LocalCloudError(`ministack did not become healthy at ${endpoint}/_ministack/health within ${timeoutMs / 1000} s. Last lines of ${localPaths.log}:\n${logTail()}`);
+      throw new LocalCloudError(`ministack did not become healthy at ${endpoint}/_ministack/health within ${timeoutMs / 1000} s. Last lines of ${files.log}:\n${logTail(files.log)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const startSeconds = (performance.now() - start) / 1000;
   say('ministack', `healthy at ${endpoint} after ${seconds(start)} (pid ${pid})`);
   const record: PidRecord = { pid, port, endpoint, startedAt: new Date().toISOString() };
-  fs.writeFileSync(localPaths.pidFile, `${JSON.stringify(record, null, 2)}\n`);
+  fs.writeFileSync(files.pidFile, `${JSON.stringify(record, null, 2)}\n`);
   return { endpoint, port, pid, startSeconds, stop };
 }
