@@ -2,15 +2,24 @@ import { parseArgs } from 'node:util';
 import { ApiError } from './api-client';
 import type { Command } from './command';
 import { auditCommand } from './commands/audit';
+import { benchCommand } from './commands/bench';
+import { chaosCommands } from './commands/chaos';
 import { demoCommand } from './commands/demo';
+import { dlqCommands } from './commands/dlq';
+import { drillCommand } from './commands/drill';
+import { experimentCommand } from './commands/experiment';
+import { faultsCommand } from './commands/faults';
 import { loadCommand } from './commands/load';
 import { getOrderCommand, placeOrderCommand } from './commands/orders';
+import { replayCommand } from './commands/replay';
+import { serviceMapCommand } from './commands/service-map';
 import { statusCommand } from './commands/status';
+import { traceCommand } from './commands/trace';
 import { NotDeployedError, TargetUnreachableError } from './errors';
 import { readTopology, resolveTarget, targetNames, UsageError } from './targets';
 
 /** Every command; later ones (dlq, replay, chaos, ...) are added here. */
-export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand, auditCommand];
+export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand, auditCommand, traceCommand, serviceMapCommand, benchCommand, ...chaosCommands, faultsCommand, experimentCommand, ...dlqCommands, replayCommand, drillCommand];
 
 function usage(): string {
   return [

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import { ensureEventArchives } from '../cli/dlq/replay';
 import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, resourceOf, type Deployment } from '../cli/deployment';
 import { readTopology, resolveTarget, type Target } from '../cli/targets';
 import { deployedRegions, topologyContextKey } from '../lib/topology';
@@ -29,6 +30,10 @@ export const localContext: Readonly<Record<string, string>> = {
   'duckstore:removalPolicy': 'destroy',
   'duckstore:sagaDeadlineSeconds': '30',
   'duckstore:deadlineSweepGraceSeconds': '10',
+  // Run-time faults (`duckstore faults`, docs/faults.md) are what the local cloud is for; off on AWS unless asked.
+  'duckstore:faultInjection': 'true',
+  // ministack rolls back a stack holding AWS::Events::Archive or AWS::SSM::Document; the archive is made through the API below (docs/operations.md).
+  'duckstore:awsOnlyResources': 'false',
 };
 
 export interface DeployLocalOptions {
@@ -234,6 +239,8 @@ export async function deployLocal(options: DeployLocalOptions): Promise<{ deploy
   const fixUps: string[] = [];
   const applied = await pointPaymentsAtLocalProviderSimulator(deployment);
   if (applied) fixUps.push(applied);
+  const archived = await ensureEventArchives(deployment);
+  if (archived.length > 0) fixUps.push(`event archive created through the API in ${archived.join(', ')} (the stack cannot hold it here)`);
   for (const fixUp of fixUps) say('fix-up', fixUp);
   const fixUpSeconds = (performance.now() - phase) / 1000;
 

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { cloudPaths, DEFAULT_LOCAL_PORT, localDir, localPaths, say, seconds } from './paths';
+import { spawnXrayCollector } from './xray-collector';
 
 export const MINISTACK_VERSION = '1.5.33';
 export const DEFAULT_PORT = DEFAULT_LOCAL_PORT;
@@ -210,7 +211,17 @@ function ministackEnvironment(port: number, options: Required<Pick<StartLocalClo
     // AWS sets this for every on-demand function; ministack 1.5.33 does not, and without it Powertools
     // takes every invocation for provisioned concurrency: cold_start is always false in logs and traces.
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    // Tracing (docs/observability.md): Powertools Tracer switches itself off outside Lambda, which it
+    // recognises by AWS_EXECUTION_ENV; the segments go to this cloud's collector (local/xray-collector.ts,
+    // UDP on the same port number), and the functions record the invocation segment the Lambda service
+    // records on AWS (DUCKSTORE_XRAY_LAMBDA_SEGMENTS, functions/shared/powertools.ts).
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${port}`,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    DUCKSTORE_XRAY_LAMBDA_SEGMENTS: '1',
     ...(options.persist ? { PERSIST_STATE: '1', STATE_DIR: options.stateDir } : {}),
+    // The one opt-in from the caller: `npm run bench` starts its cloud with every function's SDK requests counted (functions/shared/request-counter.ts).
+    ...(process.env.DUCKSTORE_COUNT_REQUESTS === '1' ? { DUCKSTORE_COUNT_REQUESTS: '1' } : {}),
   };
 }
 
@@ -390,6 +401,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   }
   const startSeconds = (performance.now() - start) / 1000;
   say('ministack', `healthy at ${endpoint} after ${seconds(start)} (pid ${pid})`);
+  spawnXrayCollector({ port, ministackPid: pid, append: persist });
   const record: PidRecord = { pid, port, endpoint, startedAt: new Date().toISOString() };
   fs.writeFileSync(files.pidFile, `${JSON.stringify(record, null, 2)}\n`);
   return { endpoint, port, pid, startSeconds, stop };

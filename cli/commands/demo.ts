@@ -13,6 +13,7 @@ import { queueDepths, type QueueDepth } from '../queues';
 import { hops, readSagaTimeline, type SagaStep } from '../saga-timeline';
 import { percentile } from '../stats';
 import { formatAuditReport, secondsFlag } from './audit';
+import { contextsOn, drawServiceMap } from './service-map';
 
 interface ScenarioOrder {
   label: string;
@@ -71,6 +72,8 @@ export interface DemoReport {
    */
   audit: AuditReport & { attempts: number; convergedAfterMs: number | undefined };
   checks: Check[];
+  /** The service map of the run (docs/observability.md), or why it could not be drawn. */
+  serviceMap?: { html: string; mermaid: string; png: string | undefined; regions: string[]; contexts: string[] } | { error: string };
 }
 
 const terminalEntry = (order: OrderView) => (order.status === 'PENDING' ? undefined : order.history.at(-1));
@@ -175,7 +178,16 @@ export const demoCommand: Command = {
       checks,
     };
     mkdirSync(values['report-dir'], { recursive: true });
-    const reportPath = resolve(join(values['report-dir'], `demo-${report.startedAt.replace(/[:.]/g, '-')}.json`));
+    const stamp = report.startedAt.replace(/[:.]/g, '-');
+    // The run's traces as a map: a report that cannot draw it (no collector, no X-Ray access) still reports the rest.
+    try {
+      const window = { from: new Date(started - 5_000), to: new Date() };
+      const { graph, files } = await drawServiceMap(context.target, deployment.regions.map((region) => region.region), window, join(values['report-dir'], `service-map-${stamp}`), 'the demo run');
+      report.serviceMap = { html: files.html, mermaid: files.mermaid, png: files.png, regions: graph.regions, contexts: contextsOn(graph) };
+    } catch (error) {
+      report.serviceMap = { error: (error as Error).message };
+    }
+    const reportPath = resolve(join(values['report-dir'], `demo-${stamp}.json`));
     writeFileSync(reportPath, JSON.stringify(report, null, 2));
 
     if (context.json) context.out(JSON.stringify(report, null, 2));
@@ -199,5 +211,10 @@ function printReport(report: DemoReport, reportPath: string, out: (line: string)
   for (const line of formatAuditReport(report.audit)) out(line);
   out('');
   for (const check of report.checks) out(`${check.passed ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
+  if (report.serviceMap && 'html' in report.serviceMap) {
+    out(`\nservice map (${report.serviceMap.contexts.join(', ')} in ${report.serviceMap.regions.join(', ')}): ${report.serviceMap.html}${report.serviceMap.png ? `, ${report.serviceMap.png}` : ''}`);
+  } else if (report.serviceMap) {
+    out(`\nservice map: not drawn (${report.serviceMap.error})`);
+  }
   out(`\nreport: ${reportPath}`);
 }

@@ -13,13 +13,14 @@ export interface LoadLevel {
   throughput: number;
   sagaP50Ms: number | undefined;
   sagaP95Ms: number | undefined;
+  sagaP99Ms: number | undefined;
   apiP50Ms: number | undefined;
 }
 
 const skus = ['DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-NINJA'] as const;
 
-/** Closed loop: `concurrency` clients, each placing an order and waiting for its saga to end before the next. */
-async function runLevel(api: OrdersApiClient, concurrency: number, total: number, timeoutMs: number): Promise<LoadLevel> {
+/** Closed loop: `concurrency` clients, each placing an order and waiting for its saga to end before the next. Also used by `duckstore bench`. */
+export async function runLevel(api: OrdersApiClient, concurrency: number, total: number, timeoutMs: number): Promise<LoadLevel> {
   const sagas: number[] = [];
   const apiTimes: number[] = [];
   let next = 0;
@@ -46,6 +47,7 @@ async function runLevel(api: OrdersApiClient, concurrency: number, total: number
     throughput: Number((completed / seconds).toFixed(2)),
     sagaP50Ms: percentile(sagas, 50),
     sagaP95Ms: percentile(sagas, 95),
+    sagaP99Ms: percentile(sagas, 99),
     apiP50Ms: apiTimes.length ? Math.round(percentile(apiTimes, 50)!) : undefined,
   };
 }

@@ -32,7 +32,8 @@ export async function forward(records: SQSRecord[], ports: ForwardPorts): Promis
       await ports.deadLetter(record.body, `cannot forward: ${(error as Error).message.slice(0, 500)}`);
       continue;
     }
-    const traceHeader = parsed.detail.metadata.traceHeader;
+    // The hop that delivered it (EventBridge → SQS) where the platform carries one, else the producer's.
+    const traceHeader = record.attributes?.AWSTraceHeader ?? parsed.detail.metadata.traceHeader;
     accepted.push({
       messageId: record.messageId,
       entry: {

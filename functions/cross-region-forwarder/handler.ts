@@ -4,6 +4,7 @@ import { requireEnv } from '#shared/config';
 import { deadLetter } from '#shared/dead-letter';
 import { instrumented, logger } from '#shared/powertools';
 import { putEventsReliably } from '#shared/publish-events';
+import { publishTraced } from '#shared/tracing';
 import { forward, type ForwardPorts } from './forward';
 
 const targetRegion = requireEnv('TARGET_REGION');
@@ -12,7 +13,9 @@ const deadLetterQueueUrl = requireEnv('DEAD_LETTER_QUEUE_URL');
 const ports: ForwardPorts = {
   targetBusArn: requireEnv('TARGET_EVENT_BUS_ARN'),
   // Few in-process attempts: during a partition the SQS retries and the DLQ are the buffer, not this function's clock.
-  publish: (entries) => putEventsReliably(eventBridge(targetRegion), entries, { maxAttempts: 2 }),
+  // Each entry continues its order's trace into the other region through a forwarder segment.
+  publish: (entries) =>
+    publishTraced(entries, (traced) => putEventsReliably(eventBridge(targetRegion), traced, { maxAttempts: 2 }), { component: 'cross-region-forwarder', region: targetRegion }),
   deadLetter: (body, reason) => deadLetter(deadLetterQueueUrl, { body, reason, component: 'cross-region-forwarder' }),
 };
 

@@ -6,6 +6,7 @@ import { deadLetter } from '#shared/dead-letter';
 import { instrumented, logger } from '#shared/powertools';
 import { putEventsReliably } from '#shared/publish-events';
 import { sleep } from '#shared/retry';
+import { publishTraced } from '#shared/tracing';
 import { relay, type RelayPorts } from './relay';
 
 const tableName = requireEnv('TABLE_NAME');
@@ -31,7 +32,8 @@ async function deleteRows(keys: { pk: string }[]): Promise<void> {
 
 const ports: RelayPorts = {
   busName,
-  publish: (entries) => putEventsReliably(eventBridge(), entries),
+  // Each entry continues its own order's trace (the header its outbox row carries) through a relay segment.
+  publish: (entries) => publishTraced(entries, (traced) => putEventsReliably(eventBridge(), traced), { component: 'outbox-relay', region: requireEnv('AWS_REGION') }),
   markPublished: (rows) => deleteRows(rows.map(({ pk }) => ({ pk }))),
   deadLetter: (body, reason) => deadLetter(deadLetterQueueUrl, { body, reason, component: 'outbox-relay' }),
 };

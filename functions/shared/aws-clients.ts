@@ -3,7 +3,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { withCommitFaults } from './faults';
 import { tracer } from './powertools';
+import { countingRequests, countRequestsOf } from './request-counter';
 
 /**
  * SDK clients, created once per execution environment and traced. Clients are
@@ -15,12 +17,16 @@ function lazy<T>(create: () => T): () => T {
   return () => (instance ??= create());
 }
 
-export const dynamoDb = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new DynamoDBClient({})));
+/** Counts the client's requests for `duckstore bench` when DUCKSTORE_COUNT_REQUESTS=1 (see request-counter.ts); otherwise the client itself. */
+const counted = <T extends { middlewareStack: unknown }>(client: T, service: string): T => (countingRequests ? countRequestsOf(client, service) : client);
+
+// With fault injection deployed, commits can be made to crash before or after they happen (faults.ts, docs/faults.md).
+export const dynamoDb = /* @__PURE__ */ lazy(() => withCommitFaults(counted(tracer.captureAWSv3Client(new DynamoDBClient({})), 'DynamoDB')));
 export const documentClient = /* @__PURE__ */ lazy(() =>
   DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
 );
-export const sqs = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
-export const scheduler = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new SchedulerClient({})));
+export const sqs = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new SQSClient({})), 'SQS'));
+export const scheduler = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new SchedulerClient({})), 'Scheduler'));
 
 /** One EventBridge client per region: cross-region forwarding writes to the other region's bus. */
 const eventBridgeClients = new Map<string, EventBridgeClient>();
@@ -28,7 +34,7 @@ export function eventBridge(region?: string): EventBridgeClient {
   const key = region ?? '';
   let client = eventBridgeClients.get(key);
   if (!client) {
-    client = tracer.captureAWSv3Client(new EventBridgeClient(region ? { region } : {}));
+    client = counted(tracer.captureAWSv3Client(new EventBridgeClient(region ? { region } : {})), 'EventBridge');
     eventBridgeClients.set(key, client);
   }
   return client;

@@ -1,12 +1,14 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import type { EventContract, EventDetail } from '#contracts/envelope';
+import { contextNames, type EventContract, type EventDetail } from '#contracts/envelope';
 import { dynamoDb } from './aws-clients';
 import { deadLetter } from './dead-letter';
+import { FaultInjectingPersistenceLayer } from './fault-persistence';
+import { delayFault, withFaultScope } from './faults';
 import { instrumented, logger } from './powertools';
+import { traceUnitOfWork } from './tracing';
 
 /** Raised for a message that no retry can fix; it goes to the DLQ at once, with this message as the reason. */
 export class PoisonMessageError extends Error {
@@ -68,7 +70,8 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
     eventKeyJmesPath: 'metadata.eventId',
     expiresAfterSeconds: spec.idempotencyTtlSeconds ?? 7 * 24 * 3600,
   });
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: spec.idempotencyTableName, awsSdkV3Client: dynamoDb() });
+  // With fault injection deployed, the store can be made to fail (docs/faults.md); otherwise it is the plain DynamoDB layer.
+  const persistenceStore = new FaultInjectingPersistenceLayer({ tableName: spec.idempotencyTableName, awsSdkV3Client: dynamoDb() });
   const handlers = spec.handlers as unknown as Record<string, (detail: EventDetail<EventContract>) => Promise<string>>;
 
   const apply = makeIdempotent(
@@ -77,13 +80,33 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
     { persistenceStore, config: idempotencyConfig, keyPrefix: spec.component },
   );
 
+  // The context this consumer belongs to (its Powertools service is the context, or `<context>-<part>`), for trace annotations.
+  const service = process.env.POWERTOOLS_SERVICE_NAME ?? spec.component;
+  const context = contextNames.find((name) => service === name || service.startsWith(`${name}-`)) ?? service;
+
   const processRecord = async (record: SQSRecord): Promise<void> => {
     let correlationId: string | undefined;
     try {
       const { detail } = parseRecord(subscriptions, record.body);
       const { metadata } = detail;
       correlationId = metadata.correlationId;
-      const outcome = await apply(detail);
+      // The order's trace: AWSTraceHeader where EventBridge → SQS carried it (the relay's PutEvents), else the producer's header in the envelope.
+      const unit = {
+        header: record.attributes.AWSTraceHeader ?? metadata.traceHeader,
+        orderId: metadata.correlationId,
+        eventType: metadata.type,
+        context,
+        component: spec.component,
+        annotations: { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1) },
+      };
+      // Injected faults (docs/faults.md) see which message they are in; an injected crash is not poison, so SQS retries it.
+      const site = { component: spec.component, eventType: metadata.type, orderId: metadata.correlationId, attempt: unit.annotations.receiveCount };
+      const handle = () =>
+        withFaultScope(site, async () => {
+          await delayFault();
+          return apply(detail);
+        });
+      const outcome = await traceUnitOfWork(unit, handle, (error) => error instanceof PoisonMessageError);
       // Records of a batch run concurrently, so the order id goes on each line rather than on the shared logger.
       logger.info('event handled', { correlationId, eventType: metadata.type, eventId: metadata.eventId, outcome });
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { EventContract, EventDetail } from '#contracts/envelope';
+import { currentTraceHeader } from './tracing';
 
 /**
  * The SQS message body of an event, shaped as an EventBridge rule target
@@ -7,6 +8,8 @@ import type { EventContract, EventDetail } from '#contracts/envelope';
  * shape (`parseRecord` in event-consumer.ts) whichever way the event came.
  */
 export function eventBridgeMessageBody<C extends EventContract>(contract: C, detail: EventDetail<C>, region: string): string {
+  // Like an outbox row, the message carries the trace of whoever sent it (for a timer: the order's), so its consumer continues it.
+  const traceHeader = detail.metadata.traceHeader ?? currentTraceHeader();
   return JSON.stringify({
     version: '0',
     id: detail.metadata.eventId,
@@ -15,6 +18,6 @@ export function eventBridgeMessageBody<C extends EventContract>(contract: C, det
     time: detail.metadata.occurredAt,
     region,
     resources: [],
-    detail,
+    detail: traceHeader ? { ...detail, metadata: { ...detail.metadata, traceHeader } } : detail,
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventContract, EventData, EventDetail } from '#contracts/envelope';
 import { outboxKeyPrefix, outboxKind, type OutboxRow } from '#contracts/outbox';
+import { currentTraceHeader } from './tracing';
 
 /** Published rows are deleted by the relay; the TTL only bounds a row the relay could never delete. */
 const outboxRetentionSeconds = 14 * 24 * 3600;
@@ -29,7 +30,9 @@ export interface OutboxEnvironment {
 export function outboxRow(event: PendingEvent, cause: Causation, environment: OutboxEnvironment): OutboxRow {
   const eventId = (environment.newId ?? randomUUID)();
   const occurredAt = environment.now();
-  const traceHeader = process.env._X_AMZN_TRACE_ID;
+  // The (sub)segment writing the row, so the relay and the consumers continue this order's trace
+  // (in a consumer that is the order's segment, not the poll's); else the invocation's own header.
+  const traceHeader = currentTraceHeader() ?? process.env._X_AMZN_TRACE_ID;
   const detail: EventDetail<EventContract> = {
     metadata: {
       eventId,

@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { putEventsWithFaults } from './faults';
 import { logger } from './powertools';
 import { backoffDelayMs, sleep } from './retry';
 
@@ -80,7 +81,8 @@ export async function putEventsReliably(
     const retry: number[] = [];
     for (const indices of chunk(pending, entries)) {
       try {
-        const response = await client.send(new PutEventsCommand({ Entries: indices.map((index) => entries[index]!) }));
+        // The one PutEvents call; with fault injection deployed it can fail entries or publish them twice (docs/faults.md).
+        const response = await putEventsWithFaults(client, indices.map((index) => entries[index]!), attempt + 1);
         if (!response.FailedEntryCount) {
           indices.forEach((index) => failures.delete(index));
           continue;

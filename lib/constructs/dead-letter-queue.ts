@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { runbookOfDeadLetterQueue, runbookSentence } from './operations-runbooks';
 import { OperationsTopic } from './operations-topic';
 
 export interface DeadLetterQueueProps {
@@ -31,7 +32,7 @@ export class DeadLetterQueue extends Construct {
     });
     Validations.of(this.queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; it is alarmed and drained by redrive.' });
     this.alarm = new Alarm(this, 'NotEmpty', {
-      alarmDescription: `${props.purpose} Messages here need an operator: inspect and redrive (see runbooks).`,
+      alarmDescription: `${props.purpose} Messages here need an operator: inspect and redrive. ${runbookSentence(runbookOfDeadLetterQueue(this))}`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 1,
       evaluationPeriods: 1,

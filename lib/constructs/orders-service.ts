@@ -23,6 +23,12 @@ export interface OrdersServiceProps extends ContextServiceProps {
   readonly sagaDeadline?: Duration;
   /** How long past its deadline an order waits for its own timer before the sweep cancels it. @default 1 minute */
   readonly deadlineSweepGrace?: Duration;
+  /**
+   * POST /orders answers 503 with Retry-After while this many orders are in
+   * flight (PENDING), under the resilience profiles that shed (the default
+   * one does); see docs/resilience.md. @default 1000
+   */
+  readonly loadSheddingMaxInFlight?: number;
 }
 
 /** The orders context: the HTTP API, the orders table with its outbox, the consumer of saga outcomes, and the saga deadline. */
@@ -62,8 +68,13 @@ export class OrdersService extends ContextService {
       entry: 'orders/handlers/api-entry.ts',
       serviceName: 'orders',
       timeout: Duration.seconds(10),
-      environment: { TABLE_NAME: this.tables.state.tableName, SAGA_DEADLINE_SECONDS: String((props.sagaDeadline ?? Duration.minutes(5)).toSeconds()) },
+      environment: {
+        TABLE_NAME: this.tables.state.tableName,
+        SAGA_DEADLINE_SECONDS: String((props.sagaDeadline ?? Duration.minutes(5)).toSeconds()),
+        LOAD_SHED_MAX_IN_FLIGHT: String(props.loadSheddingMaxInFlight ?? 1000),
+      },
     });
+    // Read-write on the table includes its indexes: load shedding counts the pending-orders index.
     this.tables.state.grantReadWriteData(this.apiFunction);
 
     let authorizer: HttpJwtAuthorizer | undefined;

@@ -2,8 +2,12 @@ import { RemovalPolicy, Stack, type Duration, type StackProps } from 'aws-cdk-li
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { CrossRegionForwarder } from '../constructs/cross-region-forwarder';
+import { FaultControls } from '../constructs/fault-controls';
 import { InventoryService } from '../constructs/inventory-service';
 import { InvariantAuditor } from '../constructs/invariant-auditor';
+import { OperationsAuditLog } from '../constructs/operations-audit-log';
+import { OperationsAutomation } from '../constructs/operations-automation';
+import { OperationsMonitoring } from '../constructs/operations-monitoring';
 import { NotificationsService } from '../constructs/notifications-service';
 import { OrdersService, type ApiAuth } from '../constructs/orders-service';
 import { PaymentProviderSimulator } from '../constructs/payment-provider-simulator';
@@ -24,6 +28,14 @@ export interface DeploymentSettings {
   readonly sagaDeadline?: Duration;
   /** How long past its deadline an order waits for its own timer before the sweep cancels it. @default 1 minute */
   readonly deadlineSweepGrace?: Duration;
+  /** Deploy the run-time control document and let every function read it (docs/faults.md). @default false */
+  readonly faultInjection?: boolean;
+  /**
+   * Deploy what only AWS can host: the bus's event archive and the runbooks'
+   * SSM Automation documents (ministack rolls back a stack holding either;
+   * the local deploy sets false, docs/operations.md). @default true
+   */
+  readonly awsOnlyResources?: boolean;
 }
 
 export interface RegionStackProps extends StackProps {
@@ -45,6 +57,10 @@ export class RegionStack extends Stack {
   readonly providerSimulator?: PaymentProviderSimulator;
   readonly forwarders: CrossRegionForwarder[] = [];
   readonly auditor: InvariantAuditor;
+  readonly faultControls?: FaultControls;
+  readonly operationsAuditLog: OperationsAuditLog;
+  readonly operationsMonitoring: OperationsMonitoring;
+  readonly operationsAutomation?: OperationsAutomation;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -81,5 +97,16 @@ export class RegionStack extends Stack {
       tables: { orders: this.orders?.tables.state, inventory: this.inventory?.tables.state, payments: this.payments?.tables.state, notifications: this.notifications?.tables.state, ledger: this.providerSimulator?.ledger },
       ledgerDeployed: !settings.providerUrl,
     });
+
+    // Operations (docs/operations.md): after every queue, relay and alarm of the stack exists, since it walks them.
+    this.operationsAuditLog = new OperationsAuditLog(this, 'OperationsAuditLog', { removalPolicy });
+    if (settings.awsOnlyResources ?? true) this.operationsAutomation = new OperationsAutomation(this, 'OperationsAutomation', { bus: this.bus, auditor: this.auditor.function });
+    this.operationsMonitoring = new OperationsMonitoring(this, 'OperationsMonitoring', { payments: this.payments !== undefined });
+
+    // After every function exists: each gets the control table's name and read access.
+    if (settings.faultInjection) {
+      this.faultControls = new FaultControls(this, 'FaultControls');
+      this.faultControls.attachToFunctionsOf(this);
+    }
   }
 }

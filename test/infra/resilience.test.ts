@@ -325,6 +325,13 @@ describe('saga deadline', () => {
     });
   });
 
+  it('gives the API its load-shedding limit (1000 orders in flight by default; docs/resilience.md)', () => {
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [idOf(primary().orders!.apiFunction.role!), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ LOAD_SHED_MAX_IN_FLIGHT: '1000' }) },
+    });
+  });
+
   it.each([['5'], [-1], ['soon'], [30.5]])('refuses duckstore:sagaDeadlineSeconds=%j, naming the setting', (value) => {
     expect(() => synthesize({ 'duckstore:sagaDeadlineSeconds': value })).toThrow(/duckstore:sagaDeadlineSeconds must be a whole number of seconds, at least 10/);
   });

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { skuSchema } from '#contracts/primitives';
 import { scanAll } from '#shared/scan';
 import { documentClient } from '#shared/aws-clients';
+import { recordBusinessMetric } from '#shared/metrics';
 import type { OutboxEnvironment } from '#shared/outbox';
 import { commitWithOutbox, failedConditions, outboxPuts, type TransactItem } from '#shared/transactions';
 import type { ReservationRepository } from '../domain/ports';
@@ -89,7 +90,7 @@ export function dynamoDbReservationRepository(
     },
 
     async release(reservation, entry, events, cause) {
-      return commitWithOutbox(client, {
+      const released = await commitWithOutbox(client, {
         tableName,
         items: [
           {
@@ -108,6 +109,8 @@ export function dynamoDbReservationRepository(
         cause,
         environment,
       });
+      if (released) recordBusinessMetric('compensations', 1, { orderId: reservation.orderId, dimensions: { action: 'ReleaseReservation' } });
+      return released;
     },
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pendingOrdersIndex } from '#contracts/pending-orders-index';
 import { documentClient } from '#shared/aws-clients';
+import { recordBusinessMetric } from '#shared/metrics';
 import type { OutboxEnvironment } from '#shared/outbox';
 import { commitWithOutbox, conditionFailedAt, outboxPuts } from '#shared/transactions';
 import type { Order } from '../domain/order';
@@ -13,7 +14,7 @@ const claimKey = (key: string) => ({ pk: `IDEMPOTENCY-KEY#${key}` });
 /** How long a client may retry a POST with the same key (Stripe keeps keys 24 h; we keep them a week). */
 const claimTtlSeconds = 7 * 24 * 3600;
 
-const shardKey = (shard: number) => `PENDING#${shard}`;
+export const shardKey = (shard: number) => `PENDING#${shard}`;
 /** The index partition of an order: spread by a hash of its id, so any id format spreads evenly. */
 export const pendingShardOf = (orderId: string): string => shardKey(createHash('sha256').update(orderId).digest().readUInt16BE(0) % pendingOrdersIndex.shardCount);
 
@@ -44,6 +45,7 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
             ],
           }),
         );
+        recordBusinessMetric('ordersPlaced', 1, { orderId: order.orderId });
         return { created: true };
       } catch (error) {
         if (!conditionFailedAt(error, 0)) throw error;
@@ -62,7 +64,7 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
     },
 
     async transition(order, change, events, cause) {
-      return commitWithOutbox(client, {
+      const moved = await commitWithOutbox(client, {
         tableName,
         items: [
           {
@@ -89,6 +91,14 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
         cause,
         environment,
       });
+      // Committed: the saga of this order has ended (every transition leaves PENDING for a terminal state).
+      if (moved) {
+        const orderId = order.orderId;
+        if (change.to === 'CONFIRMED') recordBusinessMetric('ordersConfirmed', 1, { orderId });
+        else recordBusinessMetric('ordersCancelled', 1, { orderId, dimensions: { reason: change.cancellationReason ?? 'UNKNOWN' } });
+        recordBusinessMetric('sagaDurationMs', Date.parse(change.entry.at) - Date.parse(order.createdAt), { orderId, dimensions: { outcome: change.to } });
+      }
+      return moved;
     },
   };
 }

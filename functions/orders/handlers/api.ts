@@ -1,7 +1,9 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiLimits, placeOrderRequestSchema } from '#contracts/api';
 import { orderIdSchema } from '#contracts/primitives';
 import { correlate, instrumented, logger } from '#shared/powertools';
+import type { ShedDecision } from '#shared/resilience/load-shedding';
+import { recordResilienceMetric } from '#shared/resilience/telemetry';
 import { UnknownSkuError } from '../domain/order';
 import type { Clock, OrderRepository } from '../domain/ports';
 import { getOrder, IdempotencyKeyReusedError, placeOrder, UnknownOrderError } from '../domain/use-cases';
@@ -13,6 +15,8 @@ export interface ApiPorts {
   clock: Clock;
   /** How long a placed order's saga may take before it is cancelled. */
   sagaDeadlineSeconds: number;
+  /** Whether to refuse new orders now because the backlog is at its limit (load-shedding.ts). @default never */
+  loadShedding?: () => Promise<ShedDecision>;
 }
 
 type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -51,9 +55,13 @@ async function postOrder(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayPr
   const request = placeOrderRequestSchema.safeParse(payload);
   if (!request.success) return problem(400, 'invalid-order', 'Invalid order', 'the order does not match the schema', zodErrors(request.error));
 
+  // Shed before anything is written: a refused order leaves no trace, so the client's retry with the same key is a first attempt.
+  const load = (await ports.loadShedding?.()) ?? { shed: false };
+  if (load.shed) return overloaded(load);
+
   try {
     const { orderId, replayed } = await placeOrder({ request: request.data, idempotencyKey, principal: principalOf(event) }, ports);
-    correlate(orderId);
+    correlate(orderId, { eventType: replayed ? 'PlaceOrderReplayed' : 'PlaceOrder', context: 'orders', component: 'orders-api' });
     logger.info(replayed ? 'order request replayed' : 'order placed', { replayed });
     return json(202, { orderId, status: 'PENDING', replayed }, { location: `/orders/${orderId}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) });
   } catch (error) {
@@ -63,6 +71,19 @@ async function postOrder(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayPr
     if (error instanceof IdempotencyKeyReusedError) return problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', error.message);
     throw error;
   }
+}
+
+/** 503, not 429: the service as a whole is behind, not this client over a quota; Retry-After says when to come back. */
+function overloaded(load: Extract<ShedDecision, { shed: true }>): APIGatewayProxyResultV2 {
+  recordResilienceMetric('loadShed', { metadata: { backlog: String(load.backlog) } });
+  logger.warn('order refused: backlog at its limit', { backlog: load.backlog, retryAfterSeconds: load.retryAfterSeconds });
+  const response = problem(
+    503,
+    'overloaded',
+    'Too many orders in progress',
+    `the service has too many orders in progress; nothing was accepted: retry after ${load.retryAfterSeconds} s with the same Idempotency-Key`,
+  ) as APIGatewayProxyStructuredResultV2;
+  return { ...response, headers: { ...response.headers, 'retry-after': String(load.retryAfterSeconds) } };
 }
 
 async function getOrderById(rawId: string, ports: ApiPorts): Promise<APIGatewayProxyResultV2> {

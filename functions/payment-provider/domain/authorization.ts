@@ -1,7 +1,8 @@
 export const authorizationStatuses = ['AUTHORIZED', 'DECLINED', 'REFUNDED'] as const;
 export type AuthorizationStatus = (typeof authorizationStatuses)[number];
 
-export type DeclineReason = 'LIMIT_EXCEEDED';
+/** `DO_NOT_HONOR`: the card network's generic decline, given by the decline-rate fault whatever the amount. */
+export type DeclineReason = 'LIMIT_EXCEEDED' | 'DO_NOT_HONOR';
 
 /** $1000: a few Solid gold ducks are enough to see a decline end to end. */
 export const defaultDeclineAboveCents = 100_000;
@@ -62,10 +63,11 @@ export function isSameRequest(row: LedgerRow, request: AuthorizationRequest): bo
 export function decideAuthorization(
   request: AuthorizationRequest,
   existing: LedgerRow | undefined,
-  context: { idempotencyKey: string; authorizationId: string; declineAboveCents: number; now: Date },
+  context: { idempotencyKey: string; authorizationId: string; declineAboveCents: number; now: Date; forceDecline?: boolean },
 ): AuthorizationDecision {
   if (existing) return isSameRequest(existing, request) ? { kind: 'replay', row: existing } : { kind: 'key-reused', row: existing };
-  const declined = request.amountCents > context.declineAboveCents;
+  const overLimit = request.amountCents > context.declineAboveCents;
+  const declined = overLimit || context.forceDecline === true;
   return {
     kind: 'create',
     row: {
@@ -77,7 +79,7 @@ export function decideAuthorization(
       ...(request.customerId === undefined ? {} : { customerId: request.customerId }),
       status: declined ? 'DECLINED' : 'AUTHORIZED',
       authorizationId: context.authorizationId,
-      ...(declined ? { declineReason: 'LIMIT_EXCEEDED' as const } : {}),
+      ...(declined ? { declineReason: overLimit ? ('LIMIT_EXCEEDED' as const) : ('DO_NOT_HONOR' as const) } : {}),
       createdAt: context.now.toISOString(),
     },
   };

@@ -24,6 +24,11 @@ export class InvalidCursorError extends Error {
   }
 }
 
+/** Counts the merchant's requests as they arrive, failed ones included (for retry amplification). */
+export interface CallCounter {
+  record(operation: 'authorize' | 'refund'): Promise<void>;
+}
+
 export interface Clock {
   now(): Date;
 }

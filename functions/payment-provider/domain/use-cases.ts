@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decideAuthorization, decideRefund, type AuthorizationDecision, type AuthorizationRequest, type LedgerRow } from './authorization';
-import type { Clock, Ledger, LedgerPage } from './ports';
+import type { ProviderFaults } from '#contracts/controls';
+import type { CallCounter, Clock, Ledger, LedgerPage } from './ports';
 
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
@@ -28,6 +29,12 @@ export interface ProviderPorts {
   clock: Clock;
   declineAboveCents: number;
   newId?: () => string;
+  /** Counts each authorization and refund request before anything else happens to it. @default none */
+  calls?: CallCounter;
+  /** The operator's fault settings, read per request (docs/faults.md). @default none: no faults */
+  faults?: () => Promise<ProviderFaults>;
+  /** Decline this request's authorization whatever its amount (the decline-rate fault). @default false */
+  forceDecline?: boolean;
 }
 
 export interface Authorized {
@@ -57,6 +64,7 @@ export async function authorize(request: AuthorizationRequest, idempotencyKey: s
     authorizationId: `auth_${(ports.newId ?? randomUUID)()}`,
     declineAboveCents: ports.declineAboveCents,
     now: ports.clock.now(),
+    ...(ports.forceDecline ? { forceDecline: true } : {}),
   };
   const decision = decideAuthorization(request, await ports.ledger.get(idempotencyKey), context);
   if (decision.kind !== 'create') return replay(decision);

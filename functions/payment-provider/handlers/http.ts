@@ -5,6 +5,7 @@ import { correlate, instrumented, logger } from '#shared/powertools';
 import { outcomeOf, type LedgerRow } from '../domain/authorization';
 import { InvalidCursorError } from '../domain/ports';
 import { authorize, getAuthorization, IdempotencyKeyReusedError, listLedger, NotRefundableError, refund, UnknownAuthorizationError, type ProviderPorts } from '../domain/use-cases';
+import { isMerchantCall, withProviderFaults } from './faults';
 
 /** Limits of the simulated API, each with its reason. */
 export const providerLimits = {
@@ -154,11 +155,19 @@ export async function handleProviderRequest(event: APIGatewayProxyEventV2, ports
   return problem(404, 'no-such-route', 'Not found', `no route for ${method} ${path}`);
 }
 
+/** Counts a merchant's authorization or refund request (not look-ups); a counter failure never fails the request. */
+async function countCall(event: APIGatewayProxyEventV2, ports: ProviderPorts): Promise<void> {
+  if (!ports.calls || !isMerchantCall(event)) return;
+  const operation = (event.rawPath ?? '').replace(/\/+$/, '').endsWith('/refund') ? 'refund' : 'authorize';
+  await ports.calls.record(operation).catch((error: unknown) => logger.warn('call not counted', { error }));
+}
+
 /** A failure of the simulator itself is a 500, which the merchant must treat as "try again with the same key". */
 export function providerHttpHandler(ports: ProviderPorts) {
   return instrumented(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
-      return await handleProviderRequest(event, ports);
+      await countCall(event, ports);
+      return await withProviderFaults(event, ports, handleProviderRequest);
     } catch (error) {
       logger.error('request failed', { error });
       return problem(500, 'internal', 'Internal error', 'the provider failed; retry with the same Idempotency-Key');

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#shared/aws-clients';
+import { recordBusinessMetric } from '#shared/metrics';
 import type { OutboxEnvironment } from '#shared/outbox';
 import { commitWithOutbox } from '#shared/transactions';
 import type { Payment } from '../domain/payment';
@@ -44,7 +45,7 @@ export function dynamoDbPaymentRepository(tableName: string, environment: Outbox
         sets.push('#amount = :amount');
         names['#amount'] = 'amount';
       }
-      return commitWithOutbox(client, {
+      const moved = await commitWithOutbox(client, {
         tableName,
         items: [
           {
@@ -69,6 +70,8 @@ export function dynamoDbPaymentRepository(tableName: string, environment: Outbox
         cause,
         environment,
       });
+      if (moved && change.to === 'REFUNDED') recordBusinessMetric('compensations', 1, { orderId, dimensions: { action: 'Refund' } });
+      return moved;
     },
 
     async recordAttempt(orderId, attempt) {

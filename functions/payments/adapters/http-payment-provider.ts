@@ -1,12 +1,33 @@
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
+import type { Deadline } from '#shared/resilience/deadline';
+import { CallTimeoutError, ResilienceRefusalError } from '#shared/resilience/errors';
+import type { ResilienceSettings } from '#shared/resilience/profiles';
+import type { ResilientCaller } from '#shared/resilience/resilient-call';
 import type { Authorization } from '../domain/payment';
 import { ProviderRejectedError, ProviderUnavailableError, type PaymentProvider } from '../domain/ports';
 
 export interface HttpPaymentProviderOptions {
   /** The provider's root, e.g. the simulator's Function URL; a trailing slash is tolerated. */
   baseUrl: string;
-  /** Per call, reading the body included: longer than this and the call is abandoned as unavailable. */
+  /** Per call, reading the body included: longer than this and the call is abandoned as unavailable (used without `resilience`). */
   timeoutMs: number;
+  /**
+   * The resilience patterns around each call (docs/resilience.md): `current`
+   * is asked per call, so a profile switched at run time applies to the next
+   * call. Without it, each call is one attempt bounded by `timeoutMs`.
+   */
+  resilience?: {
+    caller: ResilientCaller;
+    current(): ProviderCallPolicy;
+  };
+}
+
+export interface ProviderCallPolicy {
+  settings: ResilienceSettings;
+  deadline: Deadline;
+  /** False only in the experiment's naive configurations: each attempt then goes out under a fresh key, as a client without idempotency would. */
+  sendIdempotencyKeys: boolean;
 }
 
 /** The keys that make both calls idempotent at the provider: one authorization and one refund per order. */
@@ -52,15 +73,37 @@ function rejectionReason(response: ProviderResponse): { reason: string; detail: 
 
 /**
  * The payment provider over HTTP, with Node's global fetch. Outages (network,
- * timeout, 5xx, 429) raise ProviderUnavailableError and leave the retry to the
- * SQS redelivery: both calls carry an Idempotency-Key derived from the order,
- * so a retry after a lost answer charges or refunds nothing twice. A final
- * refusal raises ProviderRejectedError.
+ * timeout, 5xx, 429) are retried in process as the resilience profile says
+ * (bounded, with backoff, under the invocation's deadline, behind a circuit
+ * breaker and a bulkhead), then raise ProviderUnavailableError and leave the
+ * next retry to the SQS redelivery: both calls carry an Idempotency-Key
+ * derived from the order, so a retry after a lost answer charges or refunds
+ * nothing twice. A final refusal raises ProviderRejectedError and is never retried.
  */
 export function httpPaymentProvider(options: HttpPaymentProviderOptions): PaymentProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   async function post(operation: string, path: string, idempotencyKey: string, body: unknown): Promise<ProviderResponse> {
+    const { resilience } = options;
+    if (!resilience) return postOnce(operation, path, idempotencyKey, body, AbortSignal.timeout(options.timeoutMs));
+    const policy = resilience.current();
+    const keyOf = policy.sendIdempotencyKeys || policy.settings.alwaysSendIdempotencyKeys ? () => idempotencyKey : () => `${idempotencyKey}~${randomUUID()}`;
+    try {
+      return await resilience.caller.call(({ signal }) => postOnce(operation, path, keyOf(), body, signal), {
+        settings: policy.settings,
+        deadline: policy.deadline,
+        operation: `provider ${operation}`,
+        isRetryable: (error) => error instanceof ProviderUnavailableError || error instanceof CallTimeoutError,
+      });
+    } catch (error) {
+      // To the use case these are all "the provider could not answer now": the message goes back to SQS, the order is not declined.
+      if (error instanceof CallTimeoutError) throw new ProviderUnavailableError(`payment provider ${operation} failed: timed out after ${error.timeoutMs} ms`, { cause: error });
+      if (error instanceof ResilienceRefusalError) throw new ProviderUnavailableError(`payment provider ${operation} not attempted: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async function postOnce(operation: string, path: string, idempotencyKey: string, body: unknown, signal: AbortSignal | undefined): Promise<ProviderResponse> {
     let status: number;
     let text: string;
     try {
@@ -70,7 +113,7 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
         body: JSON.stringify(body),
         // A redirect would turn the POST into a GET somewhere else: a misconfigured URL, not an answer.
         redirect: 'error',
-        signal: AbortSignal.timeout(options.timeoutMs),
+        ...(signal ? { signal } : {}),
       });
       status = response.status;
       text = await response.text();

@@ -1,19 +1,42 @@
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { subscriptions } from '#contracts/subscriptions';
 import { optionalWholeNumber, requireEnv } from '#shared/config';
+import { currentControls } from '#shared/controls';
 import { eventConsumer } from '#shared/event-consumer';
+import { logger } from '#shared/powertools';
+import { systemClock } from '#shared/resilience/clock';
+import { Deadline } from '#shared/resilience/deadline';
+import { activeResilienceProfile } from '#shared/resilience/profiles';
+import { resilientCaller } from '#shared/resilience/resilient-call';
+import { observedResilience } from '#shared/resilience/telemetry';
 import { dynamoDbPaymentRepository } from '../adapters/dynamodb-payment-repository';
-import { httpPaymentProvider } from '../adapters/http-payment-provider';
+import { httpPaymentProvider, type ProviderCallPolicy } from '../adapters/http-payment-provider';
 import { authorizePayment, cancelPayment } from '../domain/use-cases';
 
 const clock = { now: () => new Date() };
+const callTimeoutMs = optionalWholeNumber('PROVIDER_TIMEOUT_MS', 3000, { unit: 'milliseconds', positive: true });
+/** Time kept back from the invocation for what follows the provider's answer: the payment row, the outbox row, the idempotency record. */
+const writeMarginMs = optionalWholeNumber('PROVIDER_DEADLINE_MARGIN_MS', 1500, { unit: 'milliseconds' });
+
+// One breaker and one bulkhead per execution environment, shared by every record and invocation it serves.
+const caller = resilientCaller('payment-provider', { clock: systemClock, hooks: observedResilience });
+/** What the last invocation ran with, so that a switch is logged once, not per invocation. */
+let lastActive: string | undefined;
+/** Set at the start of each invocation (an environment runs one at a time); read by every provider call in it. */
+let policy: ProviderCallPolicy = {
+  settings: activeResilienceProfile(undefined, { callTimeoutMs }),
+  deadline: Deadline.none(systemClock),
+  sendIdempotencyKeys: true,
+};
+
 const ports = {
   payments: dynamoDbPaymentRepository(requireEnv('TABLE_NAME'), { region: requireEnv('AWS_REGION'), now: clock.now }),
-  provider: httpPaymentProvider({ baseUrl: requireEnv('PROVIDER_URL'), timeoutMs: optionalWholeNumber('PROVIDER_TIMEOUT_MS', 3000, { unit: 'milliseconds', positive: true }) }),
+  provider: httpPaymentProvider({ baseUrl: requireEnv('PROVIDER_URL'), timeoutMs: callTimeoutMs, resilience: { caller, current: () => policy } }),
   clock,
 };
 
-/** Charges reserved orders and gives the money back when they are cancelled. */
-export const handler = eventConsumer(subscriptions.payments, {
+const consume = eventConsumer(subscriptions.payments, {
   component: 'payments-consumer',
   handlers: {
     InventoryReserved: (event) => authorizePayment(event, ports),
@@ -22,3 +45,32 @@ export const handler = eventConsumer(subscriptions.payments, {
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
 });
+
+/**
+ * Charges reserved orders and gives the money back when they are cancelled.
+ * Each invocation first reads the resilience profile from the control
+ * document (cached ~2 s; none deployed: the production default) and sets the
+ * overall deadline of its provider calls: the invocation's end minus the
+ * time the writes after the answer need.
+ */
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const controls = await currentControls();
+  const settings = activeResilienceProfile(controls.resilienceProfile, {
+    callTimeoutMs,
+    onInvalid: (error) => logger.warn('resilience profile ignored: using the default', { error: error.message }),
+  });
+  const invocationEnd = typeof context?.getRemainingTimeInMillis === 'function' ? systemClock.now() + context.getRemainingTimeInMillis() - writeMarginMs : undefined;
+  policy = { settings, deadline: Deadline.earliest(systemClock, invocationEnd), sendIdempotencyKeys: controls.providerIdempotency !== false };
+  const active = `${controls.resilienceProfile ?? 'default'}/${policy.sendIdempotencyKeys}`;
+  if (active !== lastActive) logger.info('resilience profile in force', { profile: settings.profile, requested: controls.resilienceProfile, providerIdempotency: policy.sendIdempotencyKeys });
+  lastActive = active;
+  try {
+    return await consume(event, context);
+  } catch (error) {
+    // Every record failed (a provider outage, an open breaker): report them all rather than fail the invocation. SQS does
+    // the same with the messages either way, but an execution environment whose invocation fails may be replaced, and
+    // with it the breaker that just learnt the provider is down (ministack does replace it; see docs/resilience.md).
+    if (error instanceof FullBatchFailureError) return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
+    throw error;
+  }
+}

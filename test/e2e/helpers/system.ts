@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { ContextName } from '#contracts/envelope';
 import { OrdersApiClient } from '../../../cli/api-client';
 import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, resourceOf, stateTableOf, type Deployment } from '../../../cli/deployment';
+import { mappingOf, setMappingEnabled } from '../../../cli/faults';
 import { queueDepths, type QueueDepth } from '../../../cli/queues';
 import { readTopology, resolveTarget } from '../../../cli/targets';
 import { regionOf } from '../../../lib/topology';
@@ -78,30 +78,6 @@ export class System {
     );
   }
 
-  private lambda(region: string): LambdaClient {
-    return new LambdaClient(this.deployment.target.aws(region));
-  }
-
-  /** The event source mapping (SQS → function) of a function: each DuckStore consumer has exactly one. */
-  private async mappingOf(region: string, functionName: string): Promise<string> {
-    const { EventSourceMappings = [] } = await this.lambda(region).send(new ListEventSourceMappingsCommand({ FunctionName: functionName }));
-    const [mapping, ...others] = EventSourceMappings;
-    if (!mapping?.UUID || others.length > 0) throw new Error(`expected one event source mapping for ${functionName} in ${region}, found ${EventSourceMappings.length}`);
-    return mapping.UUID;
-  }
-
-  /** Enables or disables a mapping and waits until Lambda reports it so (on AWS it passes through Enabling/Disabling). */
-  private async setMappingEnabled(region: string, uuid: string, enabled: boolean): Promise<void> {
-    const lambda = this.lambda(region);
-    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled }));
-    const wanted = enabled ? 'Enabled' : 'Disabled';
-    const state = await eventually(async () => {
-      const { State } = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
-      return State === wanted ? State : undefined;
-    }, 90_000, 500);
-    if (state !== wanted) throw new Error(`event source mapping ${uuid} in ${region} did not become ${wanted}`);
-  }
-
   /**
    * Cuts the delivery of `from`'s events to `to`, as a partition between
    * their regions would: the mapping of the forwarder that carries them
@@ -115,11 +91,12 @@ export class System {
         ? resourceOf(this.deployment, to, 'AWS::Lambda::Function', `${capitalized(to)}ConsumerFunction`)
         : resourceOf(this.deployment, from, 'AWS::Lambda::Function', `ForwardTo${toRegion.replace(/-/g, '')}ForwardingFunction`);
     const region = fromRegion === toRegion ? toRegion : fromRegion;
-    const uuid = await this.mappingOf(region, functionName);
-    await this.setMappingEnabled(region, uuid, false);
+    // The one way to switch a mapping, shared with `duckstore faults` (cli/faults.ts).
+    const uuid = await mappingOf(this.deployment, region, functionName);
+    await setMappingEnabled(this.deployment, region, uuid, false);
     return {
       description: `${functionName} (${region}) stopped polling`,
-      heal: () => this.setMappingEnabled(region, uuid, true),
+      heal: () => setMappingEnabled(this.deployment, region, uuid, true),
     };
   }
 

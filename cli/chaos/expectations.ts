@@ -1,0 +1,72 @@
+import type { ChaosReport } from './runner';
+import type { Scenario } from './scenario';
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+type Measured = Pick<ChaosReport, 'figures' | 'duplicates' | 'lost' | 'recoverySeconds' | 'poison' | 'audit'>;
+
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+
+/** The scenario's expectations against what was measured: one check each, in a fixed order. */
+export function evaluate(scenario: Pick<Scenario, 'expect' | 'timeline' | 'convergenceSeconds'>, measured: Measured): Check[] {
+  const { expect } = scenario;
+  const checks: Check[] = [];
+  if (expect.invariants) {
+    checks.push({
+      name: 'every invariant holds after healing (audit)',
+      passed: measured.audit.ok,
+      detail: measured.audit.ok
+        ? `all invariants pass, converged after ${measured.audit.waitedMs} ms (${measured.audit.attempts} audit(s))`
+        : `violated: ${measured.audit.failed.map((invariant) => `${invariant.id} ${invariant.title} (${invariant.violations}: ${invariant.orderIds.slice(0, 3).join(' ')})`).join('; ')}`,
+    });
+  }
+  if (expect.noLostOrders) {
+    checks.push({
+      name: 'no lost order',
+      passed: measured.lost.length === 0,
+      detail: measured.lost.length === 0 ? `all ${measured.figures.accepted} accepted orders ended and were seen downstream` : measured.lost.slice(0, 5).map((order) => `${order.orderId}: ${order.why}`).join('; '),
+    });
+  }
+  if (expect.noDuplicates) {
+    checks.push({
+      name: 'no duplicate charge',
+      passed: measured.duplicates.length === 0,
+      detail: measured.duplicates.length === 0 ? 'at most one charge per order at the provider' : `${measured.duplicates.length} order(s) charged more than once: ${measured.duplicates.slice(0, 5).join(' ')}`,
+    });
+  }
+  if (expect.minConfirmedRatio !== undefined) {
+    const { confirmed, offered } = measured.figures;
+    const ratio = offered === 0 ? 1 : confirmed / offered;
+    checks.push({
+      name: `at least ${percent(expect.minConfirmedRatio)} of orders confirmed`,
+      passed: ratio >= expect.minConfirmedRatio,
+      detail: `${confirmed} of ${offered} (${percent(ratio)})`,
+    });
+  }
+  if (expect.recoverWithinSeconds !== undefined) {
+    checks.push({
+      name: `recovers within ${expect.recoverWithinSeconds} s of healing`,
+      passed: measured.recoverySeconds !== undefined && measured.recoverySeconds <= expect.recoverWithinSeconds,
+      detail: measured.recoverySeconds === undefined ? `not recovered within ${scenario.convergenceSeconds} s` : `recovered after ${measured.recoverySeconds} s`,
+    });
+  }
+  const poisons = scenario.timeline.some((step) => step.do === 'poison');
+  if (expect.poisonDeadLettered ?? poisons) {
+    const missing = measured.poison.filter((message) => !message.reason);
+    checks.push({
+      name: 'every poison message dead-lettered with its reason',
+      passed: measured.poison.length > 0 && missing.length === 0,
+      detail:
+        measured.poison.length === 0
+          ? 'no poison message was injected'
+          : missing.length === 0
+            ? `${measured.poison.length} found in ${[...new Set(measured.poison.map((message) => message.context))].join(', ')} DLQs, e.g. "${measured.poison[0]!.reason!.slice(0, 120)}"`
+            : `${missing.length} of ${measured.poison.length} not found in their DLQ: ${missing.map((message) => message.context).join(', ')}`,
+    });
+  }
+  return checks;
+}

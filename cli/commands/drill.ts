@@ -1,0 +1,41 @@
+import type { Command } from '../command';
+import { discoverDeployment } from '../deployment';
+import { runDrill } from '../dlq/drill';
+import { UsageError } from '../targets';
+
+const whole = (name: string, raw: unknown): number | undefined => {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} takes a whole number ≥ 1, got "${String(raw)}"`);
+  return value;
+};
+
+export const drillCommand: Command = {
+  name: 'drill',
+  usage: 'drill [--orders N] [--max-outage SECONDS] [--fill-visibility SECONDS] [--recovery-timeout SECONDS] [--actor NAME]',
+  summary: 'timed recovery drill: provider outage under load until DLQs fill, heal, run the runbook, stop when the auditor is green',
+  options: { orders: { type: 'string' }, 'max-outage': { type: 'string' }, 'fill-visibility': { type: 'string' }, 'recovery-timeout': { type: 'string' }, actor: { type: 'string' } },
+  async run(context) {
+    const orders = whole('orders', context.values.orders);
+    const maxOutageSeconds = whole('max-outage', context.values['max-outage']);
+    const fillVisibilitySeconds = whole('fill-visibility', context.values['fill-visibility']);
+    const recoveryTimeoutSeconds = whole('recovery-timeout', context.values['recovery-timeout']);
+    const deployment = await discoverDeployment(context.target, context.topology);
+    const report = await runDrill(deployment, {
+      ...(orders ? { orders } : {}),
+      ...(maxOutageSeconds ? { maxOutageSeconds } : {}),
+      ...(fillVisibilitySeconds ? { fillVisibilitySeconds } : {}),
+      ...(recoveryTimeoutSeconds ? { recoveryTimeoutSeconds } : {}),
+      ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
+      log: context.json ? undefined : (line) => context.out(`[drill] ${line}`),
+    });
+    if (context.json) context.out(JSON.stringify({ target: context.target.name, ...report }, null, 2));
+    else {
+      context.out(
+        `drill ${report.ok ? 'PASSED' : 'FAILED'}: time to detect ${report.timeToDetectSeconds ?? '-'} s, outage ${report.outageSeconds} s, ` +
+          `time to recover ${report.timeToRecoverSeconds ?? '-'} s (heal → auditor green)${report.audit.failed.length ? `; failing: ${report.audit.failed.join(', ')}` : ''}; audit ${report.auditRecord}`,
+      );
+    }
+    return report.ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,141 @@
+import type { Clock } from './clock';
+import { CircuitOpenError } from './errors';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerSettings {
+  /** The rolling window over which the failure rate is measured. */
+  windowMs: number;
+  /** Fewer calls than this in the window say nothing about the rate: the breaker stays closed. */
+  minimumCalls: number;
+  /** The breaker opens when failures / calls in the window reach this (0–1). */
+  failureRateThreshold: number;
+  /** How long it stays open, refusing every call, before it lets trial calls through. */
+  cooldownMs: number;
+  /** Half-open: at most this many calls at once, and this many successes in a row close it again. */
+  trialCalls: number;
+}
+
+export interface CircuitTransition {
+  breaker: string;
+  from: CircuitState;
+  to: CircuitState;
+  /** Why, for the log line: the failure rate that opened it, a failed trial, enough good trials. */
+  reason: string;
+}
+
+/** What a caller reports about a call it was allowed to make. */
+export interface CircuitPermit {
+  /** The service answered (an answer it meant, even a refusal). */
+  succeeded(): void;
+  /** The service failed us: error, timeout, unusable answer. */
+  failed(): void;
+  /** Neither: the call was abandoned before it said anything about the service. */
+  released(): void;
+}
+
+type Inner =
+  | { state: 'closed'; outcomes: { at: number; failed: boolean }[] }
+  | { state: 'open'; until: number }
+  | { state: 'half-open'; inFlight: number; succeeded: number };
+
+/**
+ * A circuit breaker: closed (calls flow; outcomes are counted over a rolling
+ * window), open (calls are refused at once with CircuitOpenError, so a
+ * failing service is given time to recover instead of a queue of retries),
+ * half-open (after the cooldown, a few trial calls decide: all succeed →
+ * closed; one fails → open for another cooldown).
+ *
+ * A pure state machine over an injected clock. Its state lives in one
+ * execution environment (see docs/resilience.md for why that is enough here).
+ * Outcomes of calls let through in an earlier state (a slow call that
+ * started before the breaker opened) are ignored: only calls made under the
+ * current state may move it.
+ */
+export class CircuitBreaker {
+  private inner: Inner = { state: 'closed', outcomes: [] };
+  /** Bumped on every transition; a permit from an older generation no longer counts. */
+  private generation = 0;
+
+  constructor(
+    readonly name: string,
+    readonly settings: CircuitBreakerSettings,
+    private readonly clock: Clock,
+    private readonly onTransition: (transition: CircuitTransition) => void = () => {},
+  ) {}
+
+  /** The current state; an open breaker past its cooldown reports half-open (it would admit a trial now). */
+  get state(): CircuitState {
+    if (this.inner.state === 'open' && this.clock.now() >= this.inner.until) return 'half-open';
+    return this.inner.state;
+  }
+
+  /** The failure rate in the current window (0 when it holds no call), for logs. */
+  failureRate(): number {
+    if (this.inner.state !== 'closed') return this.inner.state === 'open' ? 1 : 0;
+    const outcomes = this.prune(this.inner.outcomes);
+    return outcomes.length === 0 ? 0 : outcomes.filter((outcome) => outcome.failed).length / outcomes.length;
+  }
+
+  /** Lets one call through, or throws CircuitOpenError without calling anything. */
+  acquire(): CircuitPermit {
+    const inner = this.inner;
+    if (inner.state === 'open') {
+      if (this.clock.now() < inner.until) throw new CircuitOpenError(this.name, inner.until);
+      this.moveTo({ state: 'half-open', inFlight: 0, succeeded: 0 }, 'cooldown over: letting trial calls through');
+    }
+    if (this.inner.state === 'half-open') {
+      if (this.inner.inFlight + this.inner.succeeded >= this.settings.trialCalls) throw new CircuitOpenError(this.name, this.clock.now());
+      this.inner.inFlight++;
+    }
+    return this.permit(this.generation);
+  }
+
+  private permit(generation: number): CircuitPermit {
+    let settled = false;
+    const settle = (outcome: 'succeeded' | 'failed' | 'released') => {
+      if (settled) return;
+      settled = true;
+      if (generation === this.generation) this.record(outcome);
+    };
+    return { succeeded: () => settle('succeeded'), failed: () => settle('failed'), released: () => settle('released') };
+  }
+
+  private record(outcome: 'succeeded' | 'failed' | 'released'): void {
+    const inner = this.inner;
+    if (inner.state === 'half-open') {
+      inner.inFlight--;
+      if (outcome === 'failed') this.open('a trial call failed');
+      else if (outcome === 'succeeded' && ++inner.succeeded >= this.settings.trialCalls) {
+        this.moveTo({ state: 'closed', outcomes: [] }, `${inner.succeeded} trial call(s) succeeded`);
+      }
+      return;
+    }
+    if (inner.state !== 'closed' || outcome === 'released') return;
+    inner.outcomes = this.prune(inner.outcomes);
+    inner.outcomes.push({ at: this.clock.now(), failed: outcome === 'failed' });
+    if (outcome !== 'failed') return;
+    const calls = inner.outcomes.length;
+    const failures = inner.outcomes.filter((entry) => entry.failed).length;
+    if (calls >= this.settings.minimumCalls && failures / calls >= this.settings.failureRateThreshold) {
+      this.open(`${failures} of the last ${calls} calls failed within ${this.settings.windowMs} ms`);
+    }
+  }
+
+  private prune(outcomes: { at: number; failed: boolean }[]): { at: number; failed: boolean }[] {
+    const since = this.clock.now() - this.settings.windowMs;
+    const first = outcomes.findIndex((outcome) => outcome.at > since);
+    return first === -1 ? [] : first === 0 ? outcomes : outcomes.slice(first);
+  }
+
+  private open(reason: string): void {
+    this.moveTo({ state: 'open', until: this.clock.now() + this.settings.cooldownMs }, reason);
+  }
+
+  private moveTo(next: Inner, reason: string): void {
+    const from = this.inner.state;
+    this.inner = next;
+    this.generation++;
+    this.onTransition({ breaker: this.name, from, to: next.state, reason });
+  }
+}

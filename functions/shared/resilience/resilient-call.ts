@@ -1,0 +1,109 @@
+import { Bulkhead } from './bulkhead';
+import { CircuitBreaker, type CircuitTransition } from './circuit-breaker';
+import type { Clock } from './clock';
+import { Deadline, withTimeout } from './deadline';
+import { CircuitOpenError, DeadlineExceededError } from './errors';
+import type { ResilienceSettings } from './profiles';
+import { retrying } from './retry';
+
+export interface CallOptions {
+  settings: ResilienceSettings;
+  /** The overall deadline (used only when the profile has `overallDeadline`). */
+  deadline: Deadline;
+  /** Errors worth another attempt (the service was unavailable, not refusing). */
+  isRetryable(error: unknown): boolean;
+  /** Say what the call is, for logs. */
+  operation: string;
+}
+
+export interface ResilientCallerHooks {
+  onTransition?(transition: CircuitTransition): void;
+  /** A call refused by an open breaker. */
+  onBreakerRefusal?(error: CircuitOpenError): void;
+  onRetry?(retry: { operation: string; attempt: number; delayMs: number; error: unknown }): void;
+}
+
+/**
+ * The resilience patterns of one remote dependency, composed per call in the
+ * order that makes each one see what it should:
+ *
+ *   retry ( deadline-check → bulkhead ( breaker ( timeout ( call ) ) ) )
+ *
+ * Each attempt first checks the overall deadline, then waits (boundedly) for
+ * a bulkhead slot, then asks the breaker (an open breaker refuses at once,
+ * and that refusal is not retried: its point is to stop calling), then calls
+ * with a per-call timeout capped by the deadline. The breaker counts only
+ * calls that were made: timeouts and unavailability as failures, any answer
+ * (a refusal too) as a success. Which patterns apply is the profile's
+ * business, read per call, so a profile switch takes effect at once; the
+ * breaker and bulkhead state outlive invocations (one per execution environment).
+ */
+export function resilientCaller(name: string, deps: { clock: Clock; random?: () => number; hooks?: ResilientCallerHooks }) {
+  const { clock, hooks = {} } = deps;
+  const breakers = new Map<string, CircuitBreaker>();
+  const bulkheads = new Map<string, Bulkhead>();
+  // Keyed by settings so a profile with other numbers gets its own instance instead of mutating a live one.
+  const breakerFor = (settings: ResilienceSettings) => {
+    if (!settings.circuitBreaker) return undefined;
+    const key = JSON.stringify(settings.circuitBreaker);
+    let breaker = breakers.get(key);
+    if (!breaker) breakers.set(key, (breaker = new CircuitBreaker(name, settings.circuitBreaker, clock, (transition) => hooks.onTransition?.(transition))));
+    return breaker;
+  };
+  const bulkheadFor = (settings: ResilienceSettings) => {
+    if (!settings.bulkhead) return undefined;
+    const key = JSON.stringify(settings.bulkhead);
+    let bulkhead = bulkheads.get(key);
+    if (!bulkhead) bulkheads.set(key, (bulkhead = new Bulkhead(name, settings.bulkhead, clock)));
+    return bulkhead;
+  };
+
+  async function call<T>(attempt: (context: { attempt: number; signal?: AbortSignal }) => Promise<T>, options: CallOptions): Promise<T> {
+    const { settings } = options;
+    const deadline = settings.overallDeadline ? options.deadline : Deadline.none(clock);
+    const breaker = breakerFor(settings);
+    const bulkhead = bulkheadFor(settings);
+
+    const once = async (number: number): Promise<T> => {
+      if (deadline.expired) throw new DeadlineExceededError(`${options.operation}: the overall deadline passed before attempt ${number}`);
+      const release = bulkhead ? await bulkhead.acquire(deadline.remainingMs()) : () => {};
+      try {
+        let permit;
+        try {
+          permit = breaker?.acquire();
+        } catch (error) {
+          if (error instanceof CircuitOpenError) hooks.onBreakerRefusal?.(error);
+          throw error;
+        }
+        try {
+          const result =
+            settings.callTimeoutMs === undefined
+              ? await attempt({ attempt: number })
+              : await withTimeout(clock, deadline.capped(settings.callTimeoutMs), (signal) => attempt({ attempt: number, signal }));
+          permit?.succeeded();
+          return result;
+        } catch (error) {
+          if (options.isRetryable(error)) permit?.failed();
+          else permit?.succeeded();
+          throw error;
+        }
+      } finally {
+        release();
+      }
+    };
+
+    return retrying(once, {
+      settings: settings.retry,
+      clock,
+      deadline,
+      ...(deps.random ? { random: deps.random } : {}),
+      // A breaker refusal is the point of the breaker: retrying it at once would only ask again.
+      isRetryable: (error) => !(error instanceof CircuitOpenError) && !(error instanceof DeadlineExceededError) && options.isRetryable(error),
+      onRetry: (retry) => hooks.onRetry?.({ operation: options.operation, ...retry }),
+    });
+  }
+
+  return { call, breakerState: (settings: ResilienceSettings) => breakerFor(settings)?.state };
+}
+
+export type ResilientCaller = ReturnType<typeof resilientCaller>;

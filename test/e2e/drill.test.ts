@@ -1,0 +1,50 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadLetterQueuesOf } from '../../cli/dlq/catalog';
+import { runDrill } from '../../cli/dlq/drill';
+import { clearAllFaults, getProviderFaults } from '../../cli/faults';
+import { listAuditRecords } from '../../cli/operations-audit';
+import { System } from './helpers/system';
+
+/**
+ * The recovery drill of runbooks/payment-provider-outage.md, as `duckstore
+ * drill` runs it: a provider outage under load until the payments DLQ fills,
+ * heal, the runbook's redrives, and the clock stops when every order has ended
+ * and the auditor is green. On the local cloud it takes about 30–60 s (the
+ * payments queue's visibility timeout is shortened during the outage only).
+ */
+let system: System;
+
+beforeAll(async () => {
+  system = await System.connect();
+});
+
+afterAll(async () => {
+  await clearAllFaults(system.deployment);
+});
+
+describe('recovery drill', () => {
+  it('fills the payments DLQ during a provider outage and recovers within 10 minutes of the heal, auditor green', async () => {
+    const lines: string[] = [];
+    const report = await runDrill(system.deployment, { orders: 6, recoveryTimeoutSeconds: 600, actor: 'e2e-drill', log: (line) => lines.push(line) });
+    console.info(lines.map((line) => `[drill] ${line}`).join('\n'));
+
+    expect(report.deadLettered.find((entry) => entry.queue === 'PaymentsConsumerDeadLetters')?.messages, 'the outage filled the payments DLQ').toBeGreaterThan(0);
+    expect(report.timeToDetectSeconds).toBeGreaterThan(0);
+    expect(report.redrives.find((outcome) => outcome.queue === 'PaymentsConsumerDeadLetters')?.moved).toBeGreaterThan(0);
+    expect(report.audit, `auditor: ${report.audit.failed.join(', ')}`).toMatchObject({ ok: true, failed: [] });
+    expect(report.ok).toBe(true);
+    expect(report.timeToRecoverSeconds).toBeLessThan(600);
+
+    // Left as found: the fault cleared, the visibility timeout restored, every DLQ empty.
+    expect(await getProviderFaults(system.deployment)).toEqual({});
+    const payments = deadLetterQueuesOf(system.deployment).find((queue) => queue.name === 'PaymentsConsumerDeadLetters')!;
+    const sqs = new SQSClient(system.deployment.target.aws(payments.region));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: payments.sourceQueueUrl, AttributeNames: ['VisibilityTimeout'] }));
+    expect(Number(Attributes?.VisibilityTimeout)).toBeGreaterThanOrEqual(60);
+    expect((await system.queues()).filter((queue) => queue.isDeadLetterQueue && queue.visible > 0)).toEqual([]);
+
+    const records = await listAuditRecords(system.deployment, payments.region);
+    expect(records.filter((record) => record.action === 'drill' && record.actor === 'e2e-drill')).toContainEqual(expect.objectContaining({ details: expect.objectContaining({ auditOk: true }) }));
+  }, 900_000);
+});
