@@ -58,11 +58,15 @@ export const replayCommand: Command = {
     else {
       for (const outcome of outcomes) {
         context.out(
-          `${outcome.region}: replay ${outcome.replayName ?? '(dry run)'} of ${outcome.archive} ${outcome.from} .. ${outcome.to}: ${outcome.state}` +
-            `${outcome.rules.length ? ` to ${outcome.rules.length} rule(s)` : ' to every rule'}; archive holds ${outcome.archivedEvents ?? '?'} event(s); audit ${outcome.auditRecord}`,
+          `${outcome.region}: replay ${outcome.replayName ?? (outcome.state === 'NO_MATCHING_RULE' ? '(no rule here accepts the pattern)' : '(dry run)')} of ${outcome.archive} ${outcome.from} .. ${outcome.to}: ${outcome.state}` +
+            `${outcome.rules.length ? ` to ${outcome.rules.length} rule(s)` : outcome.state === 'NO_MATCHING_RULE' ? '' : ' to every rule'}; archive holds ${outcome.archivedEvents ?? '?'} event(s)${outcome.auditRecord ? `; audit ${outcome.auditRecord}` : ''}`,
         );
       }
     }
-    return outcomes.every((outcome) => outcome.state === 'COMPLETED' || outcome.state === 'DRY_RUN') ? 0 : 1;
+    if (outcomes.every((outcome) => outcome.state === 'NO_MATCHING_RULE')) {
+      context.out(`duckstore replay: no rule in ${regions.join(', ')} accepts ${JSON.stringify(pattern)}`);
+      return 1;
+    }
+    return outcomes.every((outcome) => ['COMPLETED', 'DRY_RUN', 'NO_MATCHING_RULE'].includes(outcome.state)) ? 0 : 1;
   },
 };

@@ -25,6 +25,8 @@ export interface DrillOptions {
   fillVisibilitySeconds?: number;
   /** Longest to wait for the auditor to be green after the runbook's commands. @default 600 s */
   recoveryTimeoutSeconds?: number;
+  /** Wait after the heal before redriving, so the provider client's breaker has half-opened (runbook step 2). @default 15 */
+  breakerCooldownSeconds?: number;
   actor?: string;
   log?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -124,12 +126,26 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   }
   log(`dead letters: ${deadLettered.map((entry) => `${entry.queue}=${entry.messages}`).join(' ') || 'none'}`);
 
-  // The runbook: redrive every DLQ holding messages, and every outbox (its sweep has no queue depth to show).
+  // The runbook, step 2: do not redrive into an open breaker (refused messages would wait out another visibility timeout).
+  const cooldownSeconds = options.breakerCooldownSeconds ?? 15;
+  log(`waiting ${cooldownSeconds} s for the payments circuit breaker to half-open (cooldown 10 s)`);
+  await wait(cooldownSeconds * 1000);
+  // Step 3–4: redrive every DLQ holding messages, and every outbox (its sweep has no queue depth to show).
   const redrives: RedriveOutcome[] = [];
   for (const queue of queues) {
     const depth = await depthOf(deployment, queue);
     if (queue.kind !== 'outbox' && depth.visible + depth.inFlight === 0) continue;
-    const outcome = await redrive(deployment, queue, { filter: {}, dryRun: false, ratePerSecond: 50, ...(options.actor ? { actor: options.actor } : {}) });
+    const actor = options.actor ? { actor: options.actor } : {};
+    // A canary of two first: a half-open breaker lets two trial calls through and refuses the rest of a burst.
+    if (queue.kind === 'consumer' || queue.kind === 'forwarding') {
+      const canary = await redrive(deployment, queue, { filter: {}, dryRun: false, limit: 2, ...actor });
+      if (canary.moved > 0) {
+        log(`redrive ${queue.name}: canary of ${canary.moved}`);
+        redrives.push(canary);
+        await wait(3000);
+      }
+    }
+    const outcome = await redrive(deployment, queue, { filter: {}, dryRun: false, ratePerSecond: 50, ...actor });
     if (outcome.matched > 0) log(`redrive ${queue.name}: ${outcome.moved} moved (${outcome.method})`);
     redrives.push(outcome);
   }

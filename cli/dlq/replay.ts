@@ -103,7 +103,8 @@ export async function replay(deployment: Deployment, options: ReplayOptions): Pr
   if (options.pattern) {
     const { Rules = [] } = await events.send(new ListRulesCommand({ EventBusName: busName }));
     rules = rulesFor(Rules, options.pattern);
-    if (rules.length === 0) throw new ReplayError(`no rule of ${busName} in ${options.region} accepts ${JSON.stringify(options.pattern)}`);
+    // Nothing in this region consumes such events: nothing to replay here (another region may have rules for them).
+    if (rules.length === 0) return { region: options.region, replayName: undefined, archive: eventArchiveName, from: options.from.toISOString(), to: options.to.toISOString(), rules, state: 'NO_MATCHING_RULE', archivedEvents: archive.EventCount, auditRecord: '' };
   }
   let replayName: string | undefined;
   let state = 'DRY_RUN';

@@ -119,7 +119,15 @@ export async function redriveQueue(sqs: SQSClient, dlqUrl: string, targetUrl: st
   const whole = Object.values(options.filter).every((value) => value === undefined) && options.limit === undefined;
   if (whole && !options.dryRun && !options.afterSend) {
     const task = await tryMoveTask(sqs, dlqUrl, targetUrl, options.ratePerSecond);
-    if (task) return { method: 'message-move-task', matched: task.count, moved: task.count, skipped: 0, failed: 0, eventTypes: {}, moveTaskHandle: task.handle };
+    if (task) {
+      // The task runs in SQS; wait for it, so the count reported (and audited) is what moved.
+      let latest = { status: 'RUNNING', moved: 0 };
+      for (let polls = 0; polls < 600 && latest.status === 'RUNNING'; polls++) {
+        await wait(1000);
+        latest = (await moveTasks(sqs, dlqUrl))[0] ?? { status: 'COMPLETED', moved: task.count };
+      }
+      return { method: 'message-move-task', matched: task.count, moved: latest.moved, skipped: 0, failed: latest.status === 'COMPLETED' ? 0 : task.count - latest.moved, eventTypes: {}, moveTaskHandle: task.handle };
+    }
   }
 
   const result: QueueRedriveResult = { method: 'receive-send-delete', matched: 0, moved: 0, skipped: 0, failed: 0, eventTypes: {} };

@@ -25,6 +25,8 @@ function fakeSqs(dlqBodies: { body: string; attributes?: Stored['attributes'] }[
         case 'StartMessageMoveTaskCommand':
           if (!options.moveTask) throw Object.assign(new Error('The action StartMessageMoveTask is not valid for this endpoint.'), { name: 'InvalidAction' });
           return { TaskHandle: 'task-1' };
+        case 'ListMessageMoveTasksCommand':
+          return { Results: [{ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 1 }] };
         case 'GetQueueAttributesCommand':
           return { Attributes: { QueueArn: `arn:${input.QueueUrl}`, ApproximateNumberOfMessages: String(queues[input.QueueUrl]!.length) } };
         case 'ReceiveMessageCommand': {
@@ -115,7 +117,7 @@ describe('redriveQueue (receive, send, delete)', () => {
 
   it('asks SQS for a move task when the whole DLQ goes back and the target supports it', async () => {
     const { client, calls } = fakeSqs([{ body: event('OrderPlaced', 'o-1') }], { moveTask: true });
-    expect(await redriveQueue(client, 'dlq', 'target', { filter: {}, dryRun: false })).toMatchObject({ method: 'message-move-task', moveTaskHandle: 'task-1', matched: 1 });
+    expect(await redriveQueue(client, 'dlq', 'target', { filter: {}, dryRun: false, sleep: async () => undefined })).toMatchObject({ method: 'message-move-task', moveTaskHandle: 'task-1', matched: 1, moved: 1, failed: 0 });
     expect(calls).not.toContain('SendMessageBatchCommand');
   });
 });
