@@ -19,15 +19,14 @@ export function ratio(value: number | undefined, floor: number | undefined): num
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /**
- * Where throughput stops rising: the first level whose throughput is not at
- * least `minGain` (default 10 %) above the best level before it. Undefined
- * when every level still gained.
+ * Where throughput stops rising: the level after the first one that reached
+ * the plateau (within `minGain`, default 10 %, of the best throughput of the
+ * run), that is the first level that no longer gained. A dip on the way up
+ * (noise on a shared machine) does not count when a later level rose above
+ * it. Undefined when the plateau is only reached at the last level.
  */
 export function saturationLevel(levels: readonly { concurrency: number; throughput: number }[], minGain = 0.1): number | undefined {
-  let best = 0;
-  for (const level of levels) {
-    if (best > 0 && level.throughput < best * (1 + minGain)) return level.concurrency;
-    best = Math.max(best, level.throughput);
-  }
-  return undefined;
+  const best = Math.max(0, ...levels.map((level) => level.throughput));
+  const plateau = levels.findIndex((level) => level.throughput * (1 + minGain) >= best);
+  return plateau >= 0 ? levels[plateau + 1]?.concurrency : undefined;
 }

@@ -234,7 +234,11 @@ export function saturationVerdict(levels: readonly ThroughputLevel[], saturatedA
   const { cpu } = level;
   const deepest = Object.entries(level.maxQueueDepth).sort((a, b) => b[1] - a[1])[0];
   const queue = deepest && deepest[1] > level.concurrency ? `; deepest queue ${deepest[0]} (${deepest[1]} messages)` : '';
-  const where = saturatedAt === undefined ? `still rising at concurrency ${level.concurrency}` : `throughput stopped rising at concurrency ${level.concurrency}`;
+  const peak = levels[levels.indexOf(level) - 1];
+  const where =
+    saturatedAt === undefined || !peak
+      ? `still rising at concurrency ${level.concurrency}`
+      : `throughput reached ${peak.throughput} sagas/s at concurrency ${peak.concurrency} and stopped rising at concurrency ${level.concurrency}`;
   const evidence = `machine CPU ${Math.round(cpu.machineBusy * 100)} %, ministack ${cpu.ministackCores} cores (busiest thread ${Math.round(cpu.ministackBusiestThread * 100)} % of one core), Lambda workers ${cpu.workerCores} cores${queue}`;
   if (cpu.ministackBusiestThread >= 0.85) return `${where}: one ministack thread is saturated (${evidence})`;
   if (cpu.machineBusy >= 0.85) return `${where}: the machine's CPU is saturated (${evidence})`;

@@ -114,5 +114,13 @@ function label(x: number, y: number, text: string, size = 12): string[] {
   return lines.slice(0, 3).map((line, index) => `<text x="${x}" y="${y + index * (size + 3)}" text-anchor="middle" font-size="${size}">${escape(line)}</text>`);
 }
 
-/** The amplification panel is narrow: the configuration's last words. */
-const shortLabel = (text: string) => text.replace(/^\+ /, '+').replace('no resilience', 'none').replace('retries only', 'retries');
+/** The amplification panel is narrow: one word per configuration. */
+const shortLabels: Record<string, string> = {
+  'no resilience': 'none',
+  'retries only': 'retries',
+  '+ timeouts': '+timeouts',
+  '+ circuit breaker': '+breaker',
+  '+ bulkheads and shedding': '+bulkheads',
+  '+ idempotency and outbox': '+idempotency',
+};
+const shortLabel = (text: string) => shortLabels[text] ?? text;

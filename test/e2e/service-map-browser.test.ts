@@ -18,7 +18,7 @@ import { eventually, System } from './helpers/system';
  * package, driven by playwright-core): `duckstore service-map` draws the
  * traces of this run, and every bounded context and both regions must be on
  * it. Keeps a screenshot of the map as docs/service-map.png. Needs
- * /usr/bin/chromium (`.ci/run` installs it) or $DUCKSTORE_CHROMIUM. Adds about 10 s.
+ * /usr/bin/chromium (`npm run test:e2e` installs it: scripts/ensure-chromium.sh) or $DUCKSTORE_CHROMIUM. Adds about 10 s.
  */
 const screenshotFile = fileURLToPath(new URL('../../docs/service-map.png', import.meta.url));
 let system: System;
