@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isAlive } from './process-alive';
 import { cloudPaths, DEFAULT_LOCAL_PORT, localDir, localPaths, say, seconds } from './paths';
 import { spawnXrayCollector } from './xray-collector';
 
@@ -230,15 +231,6 @@ interface PidRecord {
   port: number;
   endpoint: string;
   startedAt: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** SIGTERM to the process group, then SIGKILL after a grace period. */

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from './process-alive';
 import { cloudPaths } from './paths';
 
 const daemonHeader = /^\{\s*"format"\s*:\s*"json"\s*,\s*"version"\s*:\s*1\s*\}$/;
@@ -71,15 +72,6 @@ export async function startXrayCollector(options: { port: number; file: string; 
         }),
       ),
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { duckStoreTable } from './duckstore-table';
 
 export interface ContextTablesProps {
   /** Stream the state table for the outbox relay. Off for a context that emits no events. @default true */
@@ -19,22 +20,16 @@ export class ContextTables extends Construct {
 
   constructor(scope: Construct, id: string, props: ContextTablesProps = {}) {
     super(scope, id);
-    const common = {
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    };
-    this.state = new Table(this, 'State', {
-      ...common,
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.state = duckStoreTable(this, 'State', {
+      removalPolicy,
       timeToLiveAttribute: 'expiresAt',
       ...(props.outbox === false ? {} : { stream: StreamViewType.NEW_IMAGE }),
     });
     // The key and TTL attribute names are those of the Powertools DynamoDB persistence layer.
-    this.idempotency = new Table(this, 'Idempotency', {
-      ...common,
-      partitionKey: { name: 'id', type: AttributeType.STRING },
+    this.idempotency = duckStoreTable(this, 'Idempotency', {
+      removalPolicy,
+      partitionKeyName: 'id',
       timeToLiveAttribute: 'expiration',
     });
   }

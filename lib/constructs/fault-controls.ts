@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { duckStoreTable } from './duckstore-table';
 import { Construct } from 'constructs';
 import { controlsTableVariable } from '../../functions/contracts/controls';
 import { DuckStoreFunction } from './duckstore-function';
@@ -21,11 +22,7 @@ export class FaultControls extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    this.table = duckStoreTable(this, 'Table', {
       // The document is operator input for a test deployment, not data.
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { duckStoreTable } from './duckstore-table';
 import { Construct } from 'constructs';
 
 export interface OperationsAuditLogProps {
@@ -19,12 +20,6 @@ export class OperationsAuditLog extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsAuditLogProps = {}) {
     super(scope, id);
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.table = duckStoreTable(this, 'Table', { ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}) });
   }
 }

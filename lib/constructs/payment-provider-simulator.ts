@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { duckStoreTable } from './duckstore-table';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DuckStoreFunction } from './duckstore-function';
@@ -24,11 +25,7 @@ export class PaymentProviderSimulator extends Construct {
 
   constructor(scope: Construct, id: string, props: PaymentProviderSimulatorProps = {}) {
     super(scope, id);
-    this.ledger = new Table(this, 'Ledger', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    this.ledger = duckStoreTable(this, 'Ledger', {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.function = new DuckStoreFunction(this, 'Function', {
