@@ -5,7 +5,8 @@
  */
 import type { Deployment } from '../cli/deployment';
 import { deployLocal } from './deploy';
-import { ensureMinistack, startLocalCloud, type LocalCloud } from './ministack';
+import { DEFAULT_PORT, ensureMinistack, startLocalCloud, type LocalCloud } from './ministack';
+import { say } from './paths';
 import { seedStock } from './seed';
 
 /** Seconds spent in each phase, in the order the phases ran. */
@@ -69,4 +70,44 @@ export async function bringUp(timings: PhaseTimings, options: BringUpOptions = {
     if (!options.detached) await cloud.stop();
     throw error;
   }
+}
+
+/**
+ * The body of a one-command npm script (`npm run bench`, `npm run experiment`):
+ * without DUCKSTORE_ENDPOINT, bring a local cloud up on DUCKSTORE_LOCAL_PORT
+ * (install, start, deploy, seed, as `npm run demo` does), run `work` against
+ * it, and stop it again, also on Ctrl-C; with DUCKSTORE_ENDPOINT, run `work`
+ * against that running cloud. Exits the process with `work`'s exit code.
+ */
+export async function runAgainstLocalCloud(component: string, work: () => Promise<number>, options: { beforeStart?: () => void } = {}): Promise<never> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let cloud: LocalCloud | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      say(component, `${signal}: stopping`);
+      void (cloud?.stop() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  let code = 1;
+  try {
+    if (!process.env.DUCKSTORE_ENDPOINT) {
+      options.beforeStart?.();
+      const timings = new PhaseTimings();
+      const up = await bringUp(timings, {
+        port: Number(process.env.DUCKSTORE_LOCAL_PORT || DEFAULT_PORT),
+        onStarted: (started) => {
+          cloud = started;
+        },
+      });
+      if (up.cloud.pid === undefined) say(component, `reusing the ministack already running at ${up.cloud.endpoint}`);
+      say(component, `local cloud ready (${timings.summary()})`);
+      process.env.DUCKSTORE_ENDPOINT = up.cloud.endpoint;
+    }
+    code = await work();
+  } catch (error) {
+    console.error(`${component}: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    await cloud?.stop();
+  }
+  process.exit(code);
 }

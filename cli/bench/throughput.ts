@@ -109,16 +109,8 @@ function cpuBetween(before: ProcessTimes, after: ProcessTimes, seconds: number, 
   };
 }
 
-export interface ThroughputLevel {
-  concurrency: number;
-  orders: number;
-  completed: number;
-  /** Medians over the runs of this level. */
-  throughput: number;
-  sagaP50Ms: number | undefined;
-  sagaP95Ms: number | undefined;
-  sagaP99Ms: number | undefined;
-  apiP50Ms: number | undefined;
+/** One concurrency level: its figures are the medians over `runs`. */
+export interface ThroughputLevel extends LoadLevel {
   runs: LoadLevel[];
   cpu: CpuUse;
   /** Deepest backlog seen per consumer queue (visible + in flight) while the level ran. */
