@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deadLetterQueuesOf, type DeadLetterQueueInfo } from '../../cli/dlq/catalog';
 import { redrive } from '../../cli/dlq/redrive';
 import { clearAllFaults, forwarderFunctionsOf, mappingOf, pauseConsumer, resumeConsumer, setFunctionFaults, setMappingEnabled } from '../../cli/faults';
 import { main } from '../../cli/main';
 import { listAuditRecords } from '../../cli/operations-audit';
-import { eventually, System } from './helpers/system';
+import { connectClearingFaults, eventually } from './helpers/system';
 
 /**
  * `duckstore dlq list|inspect|redrive` and `duckstore replay` on the deployed
@@ -18,16 +18,7 @@ import { eventually, System } from './helpers/system';
  * publish). Each test pauses what it pauses, and sets faults, only inside
  * try/finally. About 60–90 s on the local cloud.
  */
-let system: System;
-
-beforeAll(async () => {
-  system = await System.connect();
-  await clearAllFaults(system.deployment);
-});
-
-afterEach(async () => {
-  await clearAllFaults(system.deployment);
-});
+const system = connectClearingFaults();
 
 const customer = (label: string) => `e2e-dlq-${label}-${randomUUID().slice(0, 8)}`;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,7 +31,7 @@ async function cli(...args: string[]): Promise<{ code: number; output: string }>
 }
 
 function dlq(name: string): DeadLetterQueueInfo {
-  const found = deadLetterQueuesOf(system.deployment).find((queue) => queue.name === name);
+  const found = deadLetterQueuesOf(system().deployment).find((queue) => queue.name === name);
   if (!found) throw new Error(`no DLQ ${name}`);
   return found;
 }
@@ -56,7 +47,7 @@ async function takeOrderMessage(sqs: SQSClient, queueUrl: string, orderId: strin
 
 /** Lines the local cloud's functions logged with both strings (ministack writes every function's output to its log). */
 function logLines(...parts: string[]): number | undefined {
-  if (system.deployment.target.name !== 'local') return undefined;
+  if (system().deployment.target.name !== 'local') return undefined;
   const port = new URL(process.env.DUCKSTORE_ENDPOINT ?? 'http://127.0.0.1:4566').port || '4566';
   const log = port === '4566' ? '.local/ministack.log' : `.local/port-${port}/ministack.log`;
   if (!existsSync(log)) return undefined;
@@ -71,7 +62,7 @@ describe('dlq list', () => {
     expect(code).toBe(0);
     const { queues } = JSON.parse(output) as { queues: { region: string; kind: string; visible: number }[] };
     expect(new Set(queues.map((queue) => queue.kind))).toEqual(new Set(['consumer', 'forwarding', 'outbox', 'scheduled']));
-    expect(new Set(queues.map((queue) => queue.region)).size).toBe(system.deployment.regions.length);
+    expect(new Set(queues.map((queue) => queue.region)).size).toBe(system().deployment.regions.length);
     expect(queues.every((queue) => typeof queue.visible === 'number')).toBe(true);
   });
 });
@@ -79,12 +70,12 @@ describe('dlq list', () => {
 describe('consumer DLQ', () => {
   it('inspects an undeliverable event by reason, and redrives it through a crash between send and delete without a second notification', async () => {
     const notifications = dlq('NotificationsConsumerDeadLetters');
-    const sqs = new SQSClient(system.deployment.target.aws(notifications.region));
+    const sqs = new SQSClient(system().deployment.target.aws(notifications.region));
     let orderId = '';
-    await pauseConsumer(system.deployment, 'notifications');
+    await pauseConsumer(system().deployment, 'notifications');
     try {
-      ({ orderId } = await system.api.placeOrder({ customerId: customer('rule'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] }));
-      expect((await system.api.waitForTerminal(orderId, { timeoutMs: 60_000 })).status).toBe('CONFIRMED');
+      ({ orderId } = await system().api.placeOrder({ customerId: customer('rule'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] }));
+      expect((await system().api.waitForTerminal(orderId, { timeoutMs: 60_000 })).status).toBe('CONFIRMED');
       const message = await takeOrderMessage(sqs, notifications.sourceQueueUrl!, orderId);
       expect(message, 'the OrderConfirmed waits in the paused queue').toBeDefined();
       // As EventBridge parks an event its rule target refused: the event as body, the error as attributes.
@@ -102,7 +93,7 @@ describe('consumer DLQ', () => {
       );
       await sqs.send(new DeleteMessageCommand({ QueueUrl: notifications.sourceQueueUrl, ReceiptHandle: message!.ReceiptHandle }));
     } finally {
-      await resumeConsumer(system.deployment, 'notifications');
+      await resumeConsumer(system().deployment, 'notifications');
     }
 
     const inspected = await cli('--json', 'dlq', 'inspect', 'NotificationsConsumerDeadLetters');
@@ -118,14 +109,14 @@ describe('consumer DLQ', () => {
 
     // A redrive that dies after sending the copy and before deleting the original: the original stays (nothing lost).
     await expect(
-      redrive(system.deployment, notifications, {
+      redrive(system().deployment, notifications, {
         filter: { orderId },
         dryRun: false,
         visibilitySeconds: 2,
         afterSend: () => Promise.reject(new Error('operator laptop crashed')),
       }),
     ).rejects.toThrow('crashed');
-    const notified = await eventually(async () => ((await system.row('notifications', `NOTIFICATION#${orderId}#CONFIRMED`)) ? true : undefined), 30_000);
+    const notified = await eventually(async () => ((await system().row('notifications', `NOTIFICATION#${orderId}#CONFIRMED`)) ? true : undefined), 30_000);
     expect(notified, 'the copy sent before the crash was delivered').toBe(true);
 
     // Running the redrive again moves the original too: a duplicate, which the consumer's idempotency absorbs.
@@ -133,43 +124,43 @@ describe('consumer DLQ', () => {
     const again = await cli('--json', 'dlq', 'redrive', 'NotificationsConsumerDeadLetters', '--order', orderId, '--rate', '5', '--actor', 'e2e-dlq');
     expect(again.code).toBe(0);
     expect((JSON.parse(again.output) as { outcomes: { moved: number; method: string }[] }).outcomes[0]).toMatchObject({ moved: 1 });
-    await system.drained(60_000);
-    expect(await system.rows('notifications', (row) => String(row.pk).startsWith(`NOTIFICATION#${orderId}#`))).toHaveLength(1);
+    await system().drained(60_000);
+    expect(await system().rows('notifications', (row) => String(row.pk).startsWith(`NOTIFICATION#${orderId}#`))).toHaveLength(1);
     const sent = logLines('"notification sent"', orderId);
     if (sent !== undefined) expect(sent, 'one notification sent, though the event was delivered twice').toBe(1);
 
-    const records = await listAuditRecords(system.deployment, notifications.region);
+    const records = await listAuditRecords(system().deployment, notifications.region);
     expect(records.filter((record) => record.action === 'dlq-redrive' && record.subject === 'NotificationsConsumerDeadLetters' && record.actor === 'e2e-dlq' && !record.dryRun)).toContainEqual(
-      expect.objectContaining({ count: 1, target: system.deployment.target.name }),
+      expect.objectContaining({ count: 1, target: system().deployment.target.name }),
     );
   });
 });
 
 describe('forwarding DLQ', () => {
   it('redrives an event that never crossed to the other region, and the saga completes', async () => {
-    const primaryForwarder = forwarderFunctionsOf(system.deployment).find((fn) => fn.region === system.region('orders'))!;
-    const mapping = await mappingOf(system.deployment, primaryForwarder.region, primaryForwarder.functionName);
-    const forwarding = deadLetterQueuesOf(system.deployment).find((queue) => queue.kind === 'forwarding' && queue.region === primaryForwarder.region)!;
-    const sqs = new SQSClient(system.deployment.target.aws(forwarding.region));
+    const primaryForwarder = forwarderFunctionsOf(system().deployment).find((fn) => fn.region === system().region('orders'))!;
+    const mapping = await mappingOf(system().deployment, primaryForwarder.region, primaryForwarder.functionName);
+    const forwarding = deadLetterQueuesOf(system().deployment).find((queue) => queue.kind === 'forwarding' && queue.region === primaryForwarder.region)!;
+    const sqs = new SQSClient(system().deployment.target.aws(forwarding.region));
     let orderId = '';
-    await setMappingEnabled(system.deployment, primaryForwarder.region, mapping, false);
+    await setMappingEnabled(system().deployment, primaryForwarder.region, mapping, false);
     try {
-      ({ orderId } = await system.api.placeOrder({ customerId: customer('fwd'), items: [{ sku: 'DUCK-PIRATE', quantity: 1 }] }));
+      ({ orderId } = await system().api.placeOrder({ customerId: customer('fwd'), items: [{ sku: 'DUCK-PIRATE', quantity: 1 }] }));
       const message = await takeOrderMessage(sqs, forwarding.sourceQueueUrl!, orderId);
       expect(message, 'the InventoryReserved waits to be forwarded').toBeDefined();
       // As the redrive policy moves a message after its receives ran out: the body as it was, no attributes.
       await sqs.send(new SendMessageCommand({ QueueUrl: forwarding.url, MessageBody: message!.Body! }));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: forwarding.sourceQueueUrl, ReceiptHandle: message!.ReceiptHandle }));
     } finally {
-      await setMappingEnabled(system.deployment, primaryForwarder.region, mapping, true);
+      await setMappingEnabled(system().deployment, primaryForwarder.region, mapping, true);
     }
     const { code, output } = await cli('--json', 'dlq', 'redrive', 'forwarding', '--region', forwarding.region, '--event-type', 'InventoryReserved');
     expect(code).toBe(0);
     expect((JSON.parse(output) as { outcomes: { moved: number; eventTypes: Record<string, number> }[] }).outcomes[0]).toMatchObject({ moved: 1, eventTypes: { InventoryReserved: 1 } });
-    const order = await system.api.waitForTerminal(orderId, { timeoutMs: 60_000 });
+    const order = await system().api.waitForTerminal(orderId, { timeoutMs: 60_000 });
     // Within the saga deadline it confirms; either way the payment saw the event and the audit is left consistent.
     expect(['CONFIRMED', 'CANCELLED']).toContain(order.status);
-    expect(await system.ledger(orderId)).not.toHaveLength(0);
+    expect(await system().ledger(orderId)).not.toHaveLength(0);
   });
 });
 
@@ -179,16 +170,16 @@ describe('outbox', () => {
     let orderId = '';
     try {
       // EventBridge refuses every OrderPlaced of the orders relay, on every attempt: the relay gives up and the row stays.
-      await setFunctionFaults(system.deployment, [{ kind: 'putevents-partial-failure', target: 'orders-relay', eventType: 'OrderPlaced', rate: 1 }]);
+      await setFunctionFaults(system().deployment, [{ kind: 'putevents-partial-failure', target: 'orders-relay', eventType: 'OrderPlaced', rate: 1 }]);
       await pause(2_500);
-      ({ orderId } = await system.api.placeOrder({ customerId: customer('outbox'), items: [{ sku: 'DUCK-NINJA', quantity: 1 }] }));
+      ({ orderId } = await system().api.placeOrder({ customerId: customer('outbox'), items: [{ sku: 'DUCK-NINJA', quantity: 1 }] }));
       await pause(6_000);
     } finally {
-      await clearAllFaults(system.deployment);
+      await clearAllFaults(system().deployment);
     }
-    const stranded = await system.rows('orders', (row) => row.kind === 'outbox' && row.correlationId === orderId);
+    const stranded = await system().rows('orders', (row) => row.kind === 'outbox' && row.correlationId === orderId);
     expect(stranded.map((row) => row.detailType), 'the OrderPlaced row is still unpublished').toEqual(['OrderPlaced']);
-    expect(await system.row('inventory', `RESERVATION#${orderId}`)).toBeUndefined();
+    expect(await system().row('inventory', `RESERVATION#${orderId}`)).toBeUndefined();
 
     const inspected = await cli('--json', 'dlq', 'inspect', 'OrdersRelayDeadLetters');
     expect((JSON.parse(inspected.output) as { queues: { unpublishedRows: { orderId: string }[] }[] }).queues[0]!.unpublishedRows.map((row) => row.orderId)).toContain(orderId);
@@ -196,9 +187,9 @@ describe('outbox', () => {
     const { code, output } = await cli('--json', 'dlq', 'redrive', 'OrdersRelayDeadLetters', '--older-than', '0', '--order', orderId);
     expect(code).toBe(0);
     expect((JSON.parse(output) as { outcomes: { moved: number; method: string }[] }).outcomes[0]).toMatchObject({ moved: 1, method: 'outbox-republish' });
-    expect(await system.rows('orders', (row) => row.kind === 'outbox' && row.correlationId === orderId)).toHaveLength(0);
-    expect((await system.api.waitForTerminal(orderId, { timeoutMs: 60_000 })).status).toBe('CONFIRMED');
-    const records = await listAuditRecords(system.deployment, relayDlq.region);
+    expect(await system().rows('orders', (row) => row.kind === 'outbox' && row.correlationId === orderId)).toHaveLength(0);
+    expect((await system().api.waitForTerminal(orderId, { timeoutMs: 60_000 })).status).toBe('CONFIRMED');
+    const records = await listAuditRecords(system().deployment, relayDlq.region);
     expect(records.some((record) => record.subject === 'OrdersRelayDeadLetters' && record.count === 1 && !record.dryRun)).toBe(true);
   });
 });
@@ -206,15 +197,15 @@ describe('outbox', () => {
 describe('replay', () => {
   it("replays a window of the archive to the consumers, which absorb what they had already handled", async () => {
     const from = new Date(Date.now() - 1_000);
-    const { orderId } = await system.api.placeOrder({ customerId: customer('replay'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
-    expect((await system.api.waitForTerminal(orderId, { timeoutMs: 60_000 })).status).toBe('CONFIRMED');
-    await eventually(async () => ((await system.row('notifications', `NOTIFICATION#${orderId}#CONFIRMED`)) ? true : undefined), 30_000);
+    const { orderId } = await system().api.placeOrder({ customerId: customer('replay'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
+    expect((await system().api.waitForTerminal(orderId, { timeoutMs: 60_000 })).status).toBe('CONFIRMED');
+    await eventually(async () => ((await system().row('notifications', `NOTIFICATION#${orderId}#CONFIRMED`)) ? true : undefined), 30_000);
     const to = new Date(Date.now() + 1_000);
     const notifications = dlq('NotificationsConsumerDeadLetters');
-    const sqs = new SQSClient(system.deployment.target.aws(notifications.region));
+    const sqs = new SQSClient(system().deployment.target.aws(notifications.region));
 
     let replayed: Message | undefined;
-    await pauseConsumer(system.deployment, 'notifications');
+    await pauseConsumer(system().deployment, 'notifications');
     try {
       const { code, output } = await cli('--json', '--region', notifications.region, 'replay', '--from', from.toISOString(), '--to', to.toISOString(), '--pattern', '{"detail-type":["OrderConfirmed"]}', '--actor', 'e2e-replay');
       expect(code, output).toBe(0);
@@ -225,13 +216,13 @@ describe('replay', () => {
       await sqs.send(new SendMessageCommand({ QueueUrl: notifications.sourceQueueUrl, MessageBody: replayed!.Body! }));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: notifications.sourceQueueUrl, ReceiptHandle: replayed!.ReceiptHandle }));
     } finally {
-      await resumeConsumer(system.deployment, 'notifications');
+      await resumeConsumer(system().deployment, 'notifications');
     }
-    await system.drained(60_000);
-    expect(await system.rows('notifications', (row) => String(row.pk).startsWith(`NOTIFICATION#${orderId}#`))).toHaveLength(1);
+    await system().drained(60_000);
+    expect(await system().rows('notifications', (row) => String(row.pk).startsWith(`NOTIFICATION#${orderId}#`))).toHaveLength(1);
     const sent = logLines('"notification sent"', orderId);
     if (sent !== undefined) expect(sent).toBe(1);
-    const records = await listAuditRecords(system.deployment, notifications.region);
+    const records = await listAuditRecords(system().deployment, notifications.region);
     expect(records.some((record) => record.action === 'replay' && record.actor === 'e2e-replay')).toBe(true);
   });
 });

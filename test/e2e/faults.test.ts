@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clearAllFaults, getControls, getProviderFaults, healInfrastructure, pauseConsumer, resumeConsumer, setFunctionFaults, setProviderFaults } from '../../cli/faults';
-import { eventually, netChargeCents, System } from './helpers/system';
+import { connectClearingFaults, eventually, netChargeCents } from './helpers/system';
 
 /**
  * Run-time faults (docs/faults.md) switched on and off through cli/faults.ts
@@ -10,16 +10,7 @@ import { eventually, netChargeCents, System } from './helpers/system';
  * `duckstore:faultInjection=true` (the local deploy sets it). Every test
  * clears every fault in afterEach, whatever happened.
  */
-let system: System;
-
-beforeAll(async () => {
-  system = await System.connect();
-  await clearAllFaults(system.deployment);
-});
-
-afterEach(async () => {
-  await clearAllFaults(system.deployment);
-});
+const system = connectClearingFaults();
 
 const customer = (label: string) => `e2e-faults-${label}-${randomUUID().slice(0, 8)}`;
 /** Functions cache the control document for about 2 s (the simulator 1 s): a change is in force after this. */
@@ -34,7 +25,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function injectedFaults(orderId: string): { fault: string; service: string }[] {
   const port = new URL(process.env.DUCKSTORE_ENDPOINT ?? 'http://127.0.0.1:4566').port || '4566';
   const log = port === '4566' ? '.local/ministack.log' : `.local/port-${port}/ministack.log`;
-  if (system.deployment.target.name !== 'local') return [];
+  if (system().deployment.target.name !== 'local') return [];
   expect(existsSync(log), `the local cloud's log ${log}`).toBe(true);
   return readFileSync(log, 'utf8')
     .split('\n')
@@ -42,108 +33,108 @@ function injectedFaults(orderId: string): { fault: string; service: string }[] {
     .map((line) => JSON.parse(line) as { fault: string; service: string });
 }
 const expectInjected = (orderId: string, fault: string, service: string) => {
-  if (system.deployment.target.name === 'local') expect(injectedFaults(orderId)).toContainEqual(expect.objectContaining({ fault, service }));
+  if (system().deployment.target.name === 'local') expect(injectedFaults(orderId)).toContainEqual(expect.objectContaining({ fault, service }));
 };
 
 describe('function faults', () => {
   it('absorbs a crash after the inventory commit: the redelivered OrderPlaced reserves nothing twice and the order confirms', async () => {
     const sku = 'DUCK-NINJA';
-    const stockBefore = await system.available(sku);
+    const stockBefore = await system().available(sku);
     // Every OrderPlaced crashes the inventory consumer once, after its transaction has committed (the retry gets through).
-    await setFunctionFaults(system.deployment, [{ kind: 'throw-after-commit', target: 'inventory', eventType: 'OrderPlaced', rate: 1, attempts: 1 }]);
+    await setFunctionFaults(system().deployment, [{ kind: 'throw-after-commit', target: 'inventory', eventType: 'OrderPlaced', rate: 1, attempts: 1 }]);
     await pause(controlsCacheMs);
 
-    const { orderId } = await system.api.placeOrder({ customerId: customer('crash'), items: [{ sku, quantity: 2 }] });
-    const order = await system.api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 });
-    await clearAllFaults(system.deployment);
+    const { orderId } = await system().api.placeOrder({ customerId: customer('crash'), items: [{ sku, quantity: 2 }] });
+    const order = await system().api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 });
+    await clearAllFaults(system().deployment);
 
     expect(order.status).toBe('CONFIRMED');
     expectInjected(orderId, 'throw-after-commit', 'inventory');
     // SQS redelivers the unacknowledged message after its visibility timeout; wait for it to be handled, then look again.
-    const depths = await system.drained(150_000);
+    const depths = await system().drained(150_000);
     expect(depths.filter((queue) => queue.isDeadLetterQueue && queue.visible > 0), 'non-empty DLQs').toEqual([]);
-    expect(await system.row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'HELD' });
-    expect(await system.available(sku)).toBe(stockBefore - 2);
-    const ledger = await system.ledger(orderId);
+    expect(await system().row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'HELD' });
+    expect(await system().available(sku)).toBe(stockBefore - 2);
+    const ledger = await system().ledger(orderId);
     expect(ledger.filter((entry) => entry.status === 'AUTHORIZED')).toHaveLength(1);
   });
 
   it('recovers from a PutEvents partial failure in the orders relay: the failed entry alone is retried, the order confirms once', async () => {
-    await setFunctionFaults(system.deployment, [{ kind: 'putevents-partial-failure', target: 'orders-relay', eventType: 'OrderPlaced', rate: 1, attempts: 1 }]);
+    await setFunctionFaults(system().deployment, [{ kind: 'putevents-partial-failure', target: 'orders-relay', eventType: 'OrderPlaced', rate: 1, attempts: 1 }]);
     await pause(controlsCacheMs);
 
-    const { orderId } = await system.api.placeOrder({ customerId: customer('partial'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
-    const order = await system.api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 });
-    await clearAllFaults(system.deployment);
+    const { orderId } = await system().api.placeOrder({ customerId: customer('partial'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
+    const order = await system().api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 });
+    await clearAllFaults(system().deployment);
 
     expect(order.status).toBe('CONFIRMED');
     expectInjected(orderId, 'putevents-partial-failure', 'orders-relay');
     expect(order.history.map((entry) => entry.status)).toEqual(['PENDING', 'CONFIRMED']);
-    expect(await system.row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'HELD' });
-    expect(netChargeCents(await system.ledger(orderId))).toBe(order.total.amountCents);
+    expect(await system().row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'HELD' });
+    expect(netChargeCents(await system().ledger(orderId))).toBe(order.total.amountCents);
     // Nothing left unpublished in the orders outbox for this order.
-    expect(await system.rows('orders', (row) => row.kind === 'outbox' && row.correlationId === orderId)).toEqual([]);
+    expect(await system().rows('orders', (row) => row.kind === 'outbox' && row.correlationId === orderId)).toEqual([]);
   });
 });
 
 describe('infrastructure faults', () => {
   it('builds a backlog behind a paused consumer and drains it on resume', async () => {
     try {
-      await pauseConsumer(system.deployment, 'notifications');
-      const { orderId } = await system.api.placeOrder({ customerId: customer('backlog'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
-      expect((await system.api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 })).status).toBe('CONFIRMED');
-      const queueUrl = system.queueUrl('notifications', 'Consumer');
+      await pauseConsumer(system().deployment, 'notifications');
+      const { orderId } = await system().api.placeOrder({ customerId: customer('backlog'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
+      expect((await system().api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 })).status).toBe('CONFIRMED');
+      const queueUrl = system().queueUrl('notifications', 'Consumer');
       const backlog = await eventually(async () => {
-        const queue = (await system.queues()).find((candidate) => candidate.url === queueUrl);
+        const queue = (await system().queues()).find((candidate) => candidate.url === queueUrl);
         return queue && queue.visible > 0 ? queue.visible : undefined;
       }, 20_000);
       expect(backlog, 'messages waiting for the paused notifications consumer').toBeGreaterThan(0);
 
-      await resumeConsumer(system.deployment, 'notifications');
+      await resumeConsumer(system().deployment, 'notifications');
       const notified = await eventually(async () => {
-        const rows = await system.rows('notifications', (row) => row.orderId === orderId);
+        const rows = await system().rows('notifications', (row) => row.orderId === orderId);
         return rows.length > 0 ? rows : undefined;
       }, 60_000);
       expect(notified).toHaveLength(1);
     } finally {
-      await healInfrastructure(system.deployment);
+      await healInfrastructure(system().deployment);
     }
   });
 });
 
 describe('provider faults', () => {
   it('switches a provider outage on and off at run time: no charge while it lasts, then the saga ends with the money balanced', async () => {
-    await setProviderFaults(system.deployment, { outage: true });
-    expect(await getProviderFaults(system.deployment)).toEqual({ outage: true });
+    await setProviderFaults(system().deployment, { outage: true });
+    expect(await getProviderFaults(system().deployment)).toEqual({ outage: true });
     await pause(controlsCacheMs);
 
-    const { orderId } = await system.api.placeOrder({ customerId: customer('outage'), items: [{ sku: 'DUCK-PIRATE', quantity: 1 }] });
+    const { orderId } = await system().api.placeOrder({ customerId: customer('outage'), items: [{ sku: 'DUCK-PIRATE', quantity: 1 }] });
     // Inventory reserves, payments reaches the provider and is refused: the order waits.
     const reserved = await eventually(async () => {
-      const row = await system.row('inventory', `RESERVATION#${orderId}`);
+      const row = await system().row('inventory', `RESERVATION#${orderId}`);
       return row?.status === 'HELD' ? row : undefined;
     }, 30_000);
     expect(reserved, 'inventory reservation').toBeDefined();
     await pause(4_000);
-    expect((await system.api.getOrder(orderId)).status).toBe('PENDING');
+    expect((await system().api.getOrder(orderId)).status).toBe('PENDING');
     // A healthy saga confirms in about a second; held for seconds with nothing charged, it met the outage.
-    expect(await system.ledger(orderId)).toEqual([]);
+    expect(await system().ledger(orderId)).toEqual([]);
 
-    await setProviderFaults(system.deployment, {});
-    expect((await getControls(system.deployment, system.region('payments'))).provider).toBeUndefined();
+    await setProviderFaults(system().deployment, {});
+    expect((await getControls(system().deployment, system().region('payments'))).provider).toBeUndefined();
 
     // The payments retry, or the saga deadline, ends it: either way the money balances.
-    const { deadline } = await system.api.getOrder(orderId);
-    const order = await system.api.waitForTerminal(orderId, { timeoutMs: Math.max(0, Date.parse(deadline) - Date.now()) + 90_000, intervalMs: 1_000 });
-    await system.drained(150_000);
-    const ledger = await system.ledger(orderId);
+    const { deadline } = await system().api.getOrder(orderId);
+    const order = await system().api.waitForTerminal(orderId, { timeoutMs: Math.max(0, Date.parse(deadline) - Date.now()) + 90_000, intervalMs: 1_000 });
+    await system().drained(150_000);
+    const ledger = await system().ledger(orderId);
     if (order.status === 'CONFIRMED') {
       expect(ledger.filter((entry) => entry.status !== 'DECLINED')).toHaveLength(1);
       expect(netChargeCents(ledger)).toBe(order.total.amountCents);
     } else {
       expect(order.cancellationReason).toBe('SAGA_DEADLINE');
       expect(netChargeCents(ledger)).toBe(0);
-      expect(await system.row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'RELEASED' });
+      expect(await system().row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'RELEASED' });
     }
   });
 });

@@ -1,3 +1,4 @@
+import { afterEach, beforeAll } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
@@ -5,7 +6,7 @@ import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-d
 import type { ContextName } from '#contracts/envelope';
 import { OrdersApiClient } from '../../../cli/api-client';
 import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, resourceOf, stateTableOf, type Deployment } from '../../../cli/deployment';
-import { mappingOf, setMappingEnabled } from '../../../cli/faults';
+import { clearAllFaults, mappingOf, setMappingEnabled } from '../../../cli/faults';
 import { queueDepths, type QueueDepth } from '../../../cli/queues';
 import { readTopology, resolveTarget } from '../../../cli/targets';
 import { regionOf } from '../../../lib/topology';
@@ -211,4 +212,24 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (value !== undefined || Date.now() >= deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * For an e2e file that switches run-time faults on: connects once, and clears
+ * every fault before the file and after each test, whatever happened, so no
+ * fault outlives its test into the next file (they share one cloud).
+ */
+export function connectClearingFaults(): () => System {
+  let system: System | undefined;
+  beforeAll(async () => {
+    system = await System.connect();
+    await clearAllFaults(system.deployment);
+  });
+  afterEach(async () => {
+    if (system) await clearAllFaults(system.deployment);
+  });
+  return () => {
+    if (!system) throw new Error('connectClearingFaults(): the system is connected in beforeAll; use it inside a test');
+    return system;
+  };
 }
