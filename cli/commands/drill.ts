@@ -12,19 +12,19 @@ const whole = (name: string, raw: unknown): number | undefined => {
 
 export const drillCommand: Command = {
   name: 'drill',
-  usage: 'drill [--orders N] [--max-outage SECONDS] [--fill-visibility SECONDS] [--recovery-timeout SECONDS] [--actor NAME]',
+  usage: 'drill [--orders N] [--max-outage SECONDS] [--fill-redelivery SECONDS] [--recovery-timeout SECONDS] [--actor NAME]',
   summary: 'timed recovery drill: provider outage under load until DLQs fill, heal, run the runbook, stop when the auditor is green',
-  options: { orders: { type: 'string' }, 'max-outage': { type: 'string' }, 'fill-visibility': { type: 'string' }, 'recovery-timeout': { type: 'string' }, actor: { type: 'string' } },
+  options: { orders: { type: 'string' }, 'max-outage': { type: 'string' }, 'fill-redelivery': { type: 'string' }, 'recovery-timeout': { type: 'string' }, actor: { type: 'string' } },
   async run(context) {
     const orders = whole('orders', context.values.orders);
     const maxOutageSeconds = whole('max-outage', context.values['max-outage']);
-    const fillVisibilitySeconds = whole('fill-visibility', context.values['fill-visibility']);
+    const fillRedeliverySeconds = whole('fill-redelivery', context.values['fill-redelivery']);
     const recoveryTimeoutSeconds = whole('recovery-timeout', context.values['recovery-timeout']);
     const deployment = await discoverDeployment(context.target, context.topology);
     const report = await runDrill(deployment, {
       ...(orders ? { orders } : {}),
       ...(maxOutageSeconds ? { maxOutageSeconds } : {}),
-      ...(fillVisibilitySeconds ? { fillVisibilitySeconds } : {}),
+      ...(fillRedeliverySeconds ? { fillRedeliverySeconds } : {}),
       ...(recoveryTimeoutSeconds ? { recoveryTimeoutSeconds } : {}),
       ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
       log: context.json ? undefined : (line) => context.out(`[drill] ${line}`),

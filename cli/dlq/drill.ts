@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { AuditReport } from '../../functions/auditor/domain/report';
 import { auditUntilGreen } from '../../functions/auditor/domain/use-cases';
 import { regionOf } from '../../lib/topology';
@@ -6,7 +5,7 @@ import { OrdersApiClient } from '../api-client';
 import { auditPortsOf } from '../audit-sources';
 import { placeOrders } from '../chaos/load';
 import { ordersApiUrl, type Deployment } from '../deployment';
-import { clearAllFaults, setProviderFaults } from '../faults';
+import { clearAllFaults, setProviderFaults, setResilienceProfile } from '../faults';
 import { actorOf, writeAuditRecord } from '../operations-audit';
 import { deadLetterQueuesOf, type DeadLetterQueueInfo } from './catalog';
 import { depthOf, redrive, type RedriveOutcome } from './redrive';
@@ -17,12 +16,13 @@ export interface DrillOptions {
   /** Longest the outage lasts; it ends sooner once every order's payment has been dead-lettered. @default 600 s */
   maxOutageSeconds?: number;
   /**
-   * Local cloud only: the payments queue's visibility timeout during the
-   * outage, so five failed receives take seconds rather than five minutes
-   * (6 × the function timeout). Restored when the outage heals, before the
-   * recovery is timed. @default 3 on local/localstack, unchanged on AWS
+   * Local cloud only: the longest redelivery backoff of the payments consumer
+   * during the outage (profile `full,redeliveryMaxSeconds=N` through the
+   * control document), so its five failed receives take seconds rather than
+   * minutes. Cleared with the outage, before the recovery is timed.
+   * @default 3 on local/localstack, unchanged on AWS
    */
-  fillVisibilitySeconds?: number;
+  fillRedeliverySeconds?: number;
   /** Longest to wait for the auditor to be green after the runbook's commands. @default 600 s */
   recoveryTimeoutSeconds?: number;
   /** Wait after the heal before redriving, so the provider client's breaker has half-opened (runbook step 2). @default 15 */
@@ -68,19 +68,13 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   const paymentsDlq = queues.find((queue) => queue.region === paymentsRegion && queue.name === 'PaymentsConsumerDeadLetters');
   if (!paymentsDlq?.sourceQueueUrl) throw new Error('no payments consumer queue and DLQ found');
   const paymentsQueue: Pick<DeadLetterQueueInfo, 'region' | 'url'> = { region: paymentsRegion, url: paymentsDlq.sourceQueueUrl };
-  const sqs = new SQSClient(deployment.target.aws(paymentsRegion));
-  const fillVisibility = options.fillVisibilitySeconds ?? (deployment.target.name === 'aws' ? undefined : 3);
+  const fillRedelivery = options.fillRedeliverySeconds ?? (deployment.target.name === 'aws' ? undefined : 3);
   const startedAt = new Date().toISOString();
 
   await clearAllFaults(deployment);
   const before = await Promise.all(queues.map(async (queue) => ({ queue, ...(await depthOf(deployment, queue)) })));
   const busy = before.filter((entry) => entry.visible + entry.inFlight > 0);
   if (busy.length > 0) log(`note: DLQs not empty before the drill: ${busy.map((entry) => entry.queue.name).join(', ')} (the runbook redrives them too)`);
-
-  const { VisibilityTimeout: originalVisibility } = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: paymentsQueue.url, AttributeNames: ['VisibilityTimeout'] }))).Attributes ?? {};
-  const restoreVisibility = async () => {
-    if (fillVisibility !== undefined && originalVisibility) await sqs.send(new SetQueueAttributesCommand({ QueueUrl: paymentsQueue.url, Attributes: { VisibilityTimeout: originalVisibility } }));
-  };
 
   const api = new OrdersApiClient(ordersApiUrl(deployment), process.env.DUCKSTORE_TOKEN);
   const placed: { orderId: string }[] = [];
@@ -89,10 +83,10 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   let healedAt = 0;
   const deadLettered: DrillReport['deadLettered'] = [];
   try {
-    if (fillVisibility !== undefined) await sqs.send(new SetQueueAttributesCommand({ QueueUrl: paymentsQueue.url, Attributes: { VisibilityTimeout: String(fillVisibility) } }));
+    if (fillRedelivery !== undefined) await setResilienceProfile(deployment, `full,redeliveryMaxSeconds=${fillRedelivery}`);
     await setProviderFaults(deployment, { outage: true });
     outageStart = Date.now();
-    log(`outage: provider down${fillVisibility !== undefined ? ` (payments queue visibility ${originalVisibility} s → ${fillVisibility} s while it lasts)` : ''}`);
+    log(`outage: provider down${fillRedelivery !== undefined ? ` (payments redelivery backoff at most ${fillRedelivery} s while it lasts)` : ''}`);
 
     const load = await placeOrders(api, { orders: options.orders ?? 12, concurrency: 2, ratePerSecond: 4, skus: ['DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-NINJA'] }, { runId: `drill-${Date.now()}` });
     placed.push(...load.orders);
@@ -115,8 +109,8 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
       await wait(1000);
     }
   } finally {
+    // Also ends the shortened redelivery backoff: the profile goes back to the default.
     await clearAllFaults(deployment);
-    await restoreVisibility();
     healedAt = Date.now();
   }
   log(`healed after ${seconds(outageStart, healedAt)} s of outage`);
@@ -126,7 +120,7 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   }
   log(`dead letters: ${deadLettered.map((entry) => `${entry.queue}=${entry.messages}`).join(' ') || 'none'}`);
 
-  // The runbook, step 2: do not redrive into an open breaker (refused messages would wait out another visibility timeout).
+  // The runbook, step 2: do not redrive into an open breaker (refused messages would spend a receive and wait out a backoff).
   const cooldownSeconds = options.breakerCooldownSeconds ?? 15;
   log(`waiting ${cooldownSeconds} s for the payments circuit breaker to half-open (cooldown 10 s)`);
   await wait(cooldownSeconds * 1000);

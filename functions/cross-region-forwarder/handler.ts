@@ -4,10 +4,13 @@ import { requireEnv } from '#shared/config';
 import { deadLetter } from '#shared/dead-letter';
 import { instrumented, logger } from '#shared/powertools';
 import { putEventsReliably } from '#shared/publish-events';
+import { delayRedeliveries } from '#shared/redelivery';
+import { defaultRedeliveryBackoff } from '#shared/resilience/redelivery-backoff';
 import { publishTraced } from '#shared/tracing';
 import { forward, type ForwardPorts } from './forward';
 
 const targetRegion = requireEnv('TARGET_REGION');
+const queueUrl = requireEnv('QUEUE_URL');
 const deadLetterQueueUrl = requireEnv('DEAD_LETTER_QUEUE_URL');
 
 const ports: ForwardPorts = {
@@ -21,6 +24,8 @@ const ports: ForwardPorts = {
 
 export const handler = instrumented(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const retry = await forward(event.Records, ports);
+  // While the other region is unreachable, each message comes back ever later (redelivery.ts): quick after a blip, spread out in a partition.
+  await delayRedeliveries(queueUrl, event.Records.filter((record) => retry.includes(record.messageId)), defaultRedeliveryBackoff);
   logger.info('forwarded batch', { targetRegion, records: event.Records.length, retry: retry.length });
   return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
 });

@@ -1,4 +1,4 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, FullBatchFailureError, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
@@ -8,6 +8,8 @@ import { deadLetter } from './dead-letter';
 import { FaultInjectingPersistenceLayer } from './fault-persistence';
 import { delayFault, withFaultScope } from './faults';
 import { instrumented, logger } from './powertools';
+import { delayRedeliveries } from './redelivery';
+import { defaultRedeliveryBackoff, type RedeliveryBackoff } from './resilience/redelivery-backoff';
 import { traceUnitOfWork } from './tracing';
 
 /** Raised for a message that no retry can fix; it goes to the DLQ at once, with this message as the reason. */
@@ -31,10 +33,18 @@ export interface EventConsumerSpec<S extends readonly EventContract[]> {
   /** Names the consumer in logs and in dead-letter reasons, e.g. `inventory-consumer`. */
   component: string;
   handlers: EventHandlers<S>;
+  /** The queue the consumer's mapping polls: failed records get their redelivery backoff there. */
+  queueUrl: string;
   deadLetterQueueUrl: string;
   idempotencyTableName: string;
   /** Idempotency records outlive the longest redrive or archive replay we support. */
   idempotencyTtlSeconds?: number;
+  /**
+   * When a failed record comes back (redelivery.ts), read at each failure;
+   * undefined leaves it to the queue's visibility timeout.
+   * @default () => defaultRedeliveryBackoff
+   */
+  redeliveryBackoff?: () => RedeliveryBackoff | undefined;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -117,9 +127,24 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
     }
   };
 
+  const redeliveryBackoff = spec.redeliveryBackoff ?? (() => defaultRedeliveryBackoff);
+  const backOff = async (failed: SQSRecord[]) => {
+    const backoff = redeliveryBackoff();
+    if (backoff) await delayRedeliveries(spec.queueUrl, failed, backoff);
+  };
+
   const processor = new BatchProcessor(EventType.SQS);
   return instrumented(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     idempotencyConfig.registerLambdaContext(context);
-    return processPartialResponse(event, processRecord, processor, { context });
+    try {
+      const response = await processPartialResponse(event, processRecord, processor, { context });
+      const failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      await backOff(event.Records.filter((record) => failedIds.has(record.messageId)));
+      return response;
+    } catch (error) {
+      // Every record failed: still a retry of each, so each gets its backoff; the invocation fails as before.
+      if (error instanceof FullBatchFailureError) await backOff(event.Records);
+      throw error;
+    }
   });
 }

@@ -61,6 +61,8 @@ export class EventConsumer extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue.queue, maxReceiveCount },
     });
     this.deadLetterQueue.queue.grantSendMessages(this.function);
+    // Failed records are given their redelivery backoff on this queue (functions/shared/redelivery.ts); the mapping's grant covers ChangeMessageVisibility.
+    this.function.addEnvironment('QUEUE_URL', this.queue.queueUrl);
 
     this.rule = new Rule(this, 'Rule', {
       eventBus: props.bus,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { clearAllFaults, getControls, getProviderFaults, healInfrastructure, pauseConsumer, resumeConsumer, setFunctionFaults, setProviderFaults } from '../../cli/faults';
 import { connectClearingFaults, eventually, netChargeCents } from './helpers/system';
@@ -50,7 +51,11 @@ describe('function faults', () => {
 
     expect(order.status).toBe('CONFIRMED');
     expectInjected(orderId, 'throw-after-commit', 'inventory');
-    // SQS redelivers the unacknowledged message after its visibility timeout; wait for it to be handled, then look again.
+    // The failed record was given a redelivery backoff of 1–2 s (functions/shared/redelivery.ts): it came back well
+    // before the queue's visibility timeout, which is when it would have come back without it.
+    const { Attributes } = await system().sqs('inventory').send(new GetQueueAttributesCommand({ QueueUrl: system().queueUrl('inventory', 'Consumer'), AttributeNames: ['VisibilityTimeout'] }));
+    const sagaSeconds = (Date.parse(order.history.at(-1)!.at) - Date.parse(order.history[0]!.at)) / 1000;
+    expect(sagaSeconds, `saga of ${sagaSeconds} s against a visibility timeout of ${Attributes?.VisibilityTimeout} s`).toBeLessThan(Number(Attributes?.VisibilityTimeout) / 2);
     const depths = await system().drained(150_000);
     expect(depths.filter((queue) => queue.isDeadLetterQueue && queue.visible > 0), 'non-empty DLQs').toEqual([]);
     expect(await system().row('inventory', `RESERVATION#${orderId}`)).toMatchObject({ status: 'HELD' });

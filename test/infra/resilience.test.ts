@@ -58,6 +58,26 @@ describe.each([['DuckStore-primary'], ['DuckStore-secondary']])('%s', (stackName
     }
   });
 
+  it('tells each consumer which queue it polls and lets it change visibility there, for the redelivery backoff of failed records', () => {
+    const queues = Object.fromEntries(resourcesOf(template(), 'AWS::SQS::Queue'));
+    const functions = Object.fromEntries(resourcesOf(template(), 'AWS::Lambda::Function'));
+    const policies = resourcesOf(template(), 'AWS::IAM::Policy').map(([, policy]) => policy);
+    const mappings = resourcesOf(template(), 'AWS::Lambda::EventSourceMapping').filter(([, m]) => logicalId(m.Properties?.EventSourceArn) in queues);
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const [, mapping] of mappings) {
+      const queueId = logicalId(mapping.Properties?.EventSourceArn);
+      const fn = functions[logicalId(mapping.Properties?.FunctionName)]!;
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(logicalId(variables.QUEUE_URL), `QUEUE_URL of ${logicalId(mapping.Properties?.FunctionName)}`).toBe(queueId);
+      const role = logicalId(fn.Properties?.Role);
+      const statements = policies
+        .filter((policy) => (policy.Properties?.Roles as unknown[]).some((candidate) => logicalId(candidate) === role))
+        .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+      const grants = statements.filter((statement) => [statement.Action].flat().includes('sqs:ChangeMessageVisibility') && logicalId(statement.Resource) === queueId);
+      expect(grants, `sqs:ChangeMessageVisibility on ${queueId}`).toHaveLength(1);
+    }
+  });
+
   it('never lets one bad record block a DynamoDB stream: bisect, bounded retries and age, on-failure destination', () => {
     const mappings = resourcesOf(template(), 'AWS::Lambda::EventSourceMapping').filter(([, m]) => JSON.stringify(m.Properties?.EventSourceArn).includes('StreamArn'));
     expect(mappings.length).toBeGreaterThan(0);

@@ -14,6 +14,7 @@ export const handler = eventConsumer(subscriptions.inventory, {
     OrderPlaced: (event) => applyOrderEvent(event, ports),
     OrderCancelled: (event) => applyOrderEvent(event, ports),
   },
+  queueUrl: requireEnv('QUEUE_URL'),
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
 });

@@ -15,6 +15,7 @@ export const handler = eventConsumer(subscriptions.notifications, {
     OrderConfirmed: (event) => notifyCustomer(event, ports),
     OrderCancelled: (event) => notifyCustomer(event, ports),
   },
+  queueUrl: requireEnv('QUEUE_URL'),
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
 });

@@ -32,6 +32,7 @@ export const handler = eventConsumer(deadlineArmingSubscription, {
   handlers: {
     OrderPlaced: (event) => armDeadline(event, ports),
   },
+  queueUrl: requireEnv('QUEUE_URL'),
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
 });

@@ -23,6 +23,7 @@ export const handler = eventConsumer(subscriptions.orders, {
     PaymentDeclined: (event) => applySagaEvent(event, ports),
     OrderTimedOut: (event) => applySagaEvent(event, ports),
   },
+  queueUrl: requireEnv('QUEUE_URL'),
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
 });

@@ -42,8 +42,11 @@ const consume = eventConsumer(subscriptions.payments, {
     InventoryReserved: (event) => authorizePayment(event, ports),
     OrderCancelled: (event) => cancelPayment(event, ports),
   },
+  queueUrl: requireEnv('QUEUE_URL'),
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+  // The profile in force decides the outer retry too, so that the experiment's "none" is the plain visibility timeout.
+  redeliveryBackoff: () => policy.settings.redelivery,
 });
 
 /**

@@ -1,5 +1,6 @@
 import type { BulkheadSettings } from './bulkhead';
 import type { CircuitBreakerSettings } from './circuit-breaker';
+import { defaultRedeliveryBackoff, type RedeliveryBackoff } from './redelivery-backoff';
 import type { RetrySettings } from './retry';
 
 /**
@@ -26,6 +27,11 @@ export interface ResilienceSettings {
   callTimeoutMs?: number;
   /** Whether retries and calls are bounded by the invocation's overall deadline. */
   overallDeadline: boolean;
+  /**
+   * The outer retry: when SQS delivers a failed message again (redelivery-backoff.ts).
+   * Undefined: after the queue's visibility timeout (66 s), as a consumer that does nothing about it gets.
+   */
+  redelivery?: RedeliveryBackoff;
   circuitBreaker?: CircuitBreakerSettings;
   bulkhead?: BulkheadSettings;
   /** At the orders API. */
@@ -66,7 +72,7 @@ function profileSettings(name: ResilienceProfileName, callTimeoutMs: number): Re
     case 'retries':
       return { ...none, retry: immediateRetries };
     case 'timeouts':
-      return { ...none, retry: jitteredRetries, callTimeoutMs, overallDeadline: true };
+      return { ...none, retry: jitteredRetries, callTimeoutMs, overallDeadline: true, redelivery: defaultRedeliveryBackoff };
     case 'breaker':
       return { ...profileSettings('timeouts', callTimeoutMs), profile: name, circuitBreaker: breaker };
     case 'bulkhead':
@@ -85,6 +91,9 @@ const overrides = {
   attempts: (settings: ResilienceSettings, value: number) => ({ ...settings, retry: { ...settings.retry, maxAttempts: Math.max(1, value) } }),
   /** Per-call timeout, for profiles that have one. */
   timeoutMs: (settings: ResilienceSettings, value: number) => (settings.callTimeoutMs === undefined ? settings : { ...settings, callTimeoutMs: Math.max(1, value) }),
+  /** The longest wait before SQS redelivers a failed message, for profiles that back off (the drill shortens it to fill the DLQ). */
+  redeliveryMaxSeconds: (settings: ResilienceSettings, value: number) =>
+    settings.redelivery ? { ...settings, redelivery: { ...settings.redelivery, maxSeconds: Math.max(1, value) } } : settings,
   /** The API's load-shedding threshold, for profiles that shed. */
   maxBacklog: (settings: ResilienceSettings, value: number) =>
     settings.loadShedding ? { ...settings, loadShedding: { ...settings.loadShedding, maxBacklog: value } } : settings,
@@ -93,7 +102,7 @@ const overrides = {
 /**
  * The settings of a profile. `name` is a profile name, optionally followed by
  * overrides for an experiment, e.g. `full,maxBacklog=50` or `retries,attempts=5`
- * (keys: attempts, timeoutMs, maxBacklog; whole numbers). Undefined means
+ * (keys: attempts, timeoutMs, redeliveryMaxSeconds, maxBacklog; whole numbers). Undefined means
  * `full`. Throws InvalidResilienceProfileError for an unknown name or key.
  */
 export function resilienceProfile(name?: string, options: { callTimeoutMs?: number } = {}): ResilienceSettings {

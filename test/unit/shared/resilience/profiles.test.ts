@@ -9,6 +9,7 @@ function patterns(name?: string) {
     backoff: settings.retry.backoff,
     callTimeout: settings.callTimeoutMs !== undefined,
     deadline: settings.overallDeadline,
+    redeliveryBackoff: settings.redelivery !== undefined,
     breaker: settings.circuitBreaker !== undefined,
     bulkhead: settings.bulkhead !== undefined,
     shedding: settings.loadShedding !== undefined,
@@ -19,12 +20,12 @@ function patterns(name?: string) {
 describe('resilience profiles', () => {
   it('adds one pattern per profile, from none to full', () => {
     expect(resilienceProfileNames.map((name) => [name, patterns(name)])).toEqual([
-      ['none', { attempts: 1, backoff: 'immediate', callTimeout: false, deadline: false, breaker: false, bulkhead: false, shedding: false, keysAlways: false }],
-      ['retries', { attempts: 3, backoff: 'immediate', callTimeout: false, deadline: false, breaker: false, bulkhead: false, shedding: false, keysAlways: false }],
-      ['timeouts', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, breaker: false, bulkhead: false, shedding: false, keysAlways: false }],
-      ['breaker', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, breaker: true, bulkhead: false, shedding: false, keysAlways: false }],
-      ['bulkhead', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, breaker: true, bulkhead: true, shedding: true, keysAlways: false }],
-      ['full', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, breaker: true, bulkhead: true, shedding: true, keysAlways: true }],
+      ['none', { attempts: 1, backoff: 'immediate', callTimeout: false, deadline: false, redeliveryBackoff: false, breaker: false, bulkhead: false, shedding: false, keysAlways: false }],
+      ['retries', { attempts: 3, backoff: 'immediate', callTimeout: false, deadline: false, redeliveryBackoff: false, breaker: false, bulkhead: false, shedding: false, keysAlways: false }],
+      ['timeouts', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, redeliveryBackoff: true, breaker: false, bulkhead: false, shedding: false, keysAlways: false }],
+      ['breaker', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, redeliveryBackoff: true, breaker: true, bulkhead: false, shedding: false, keysAlways: false }],
+      ['bulkhead', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, redeliveryBackoff: true, breaker: true, bulkhead: true, shedding: true, keysAlways: false }],
+      ['full', { attempts: 3, backoff: 'full-jitter', callTimeout: true, deadline: true, redeliveryBackoff: true, breaker: true, bulkhead: true, shedding: true, keysAlways: true }],
     ]);
   });
 
@@ -38,17 +39,19 @@ describe('resilience profiles', () => {
   });
 
   it('applies overrides after the name, for experiments', () => {
-    const settings = resilienceProfile('full, maxBacklog=0, attempts=5, timeoutMs=250');
+    const settings = resilienceProfile('full, maxBacklog=0, attempts=5, timeoutMs=250, redeliveryMaxSeconds=3');
 
     expect(settings.loadShedding?.maxBacklog).toBe(0);
+    expect(settings.redelivery).toEqual({ firstSeconds: 2, maxSeconds: 3 });
     expect(settings.retry.maxAttempts).toBe(5);
     expect(settings.callTimeoutMs).toBe(250);
   });
 
   it('ignores an override of a pattern the profile does not have', () => {
-    const settings = resilienceProfile('retries,timeoutMs=250,maxBacklog=3');
+    const settings = resilienceProfile('retries,timeoutMs=250,maxBacklog=3,redeliveryMaxSeconds=3');
 
     expect(settings.callTimeoutMs).toBeUndefined();
+    expect(settings.redelivery).toBeUndefined();
     expect(settings.loadShedding).toBeUndefined();
   });
 

@@ -1,0 +1,31 @@
+import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { sqs } from './aws-clients';
+import { logger } from './powertools';
+import { redeliveryDelaySeconds, type RedeliveryBackoff } from './resilience/redelivery-backoff';
+
+/**
+ * Sets each failed record's visibility to its backoff (ChangeMessageVisibility
+ * with the receipt handle the event source mapping received it with; the
+ * mapping leaves failed records alone, on AWS as locally). Best effort and
+ * never throws: a record it cannot change comes back after the queue's
+ * visibility timeout, as it would without this, so nothing is lost.
+ */
+export async function delayRedeliveries(queueUrl: string, failed: readonly SQSRecord[], backoff: RedeliveryBackoff, random: () => number = Math.random): Promise<void> {
+  if (failed.length === 0) return;
+  const entries = failed.map((record, index) => ({
+    Id: String(index),
+    ReceiptHandle: record.receiptHandle,
+    VisibilityTimeout: redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1), backoff, random),
+  }));
+  for (let start = 0; start < entries.length; start += 10) {
+    const chunk = entries.slice(start, start + 10);
+    try {
+      const { Failed = [] } = await sqs().send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: chunk }));
+      if (Failed.length > 0) logger.warn('redelivery backoff not set for some messages: they return after the visibility timeout', { failed: Failed });
+    } catch (error) {
+      logger.warn('redelivery backoff not set: the messages return after the visibility timeout', { error, messages: chunk.length });
+    }
+  }
+  logger.info('redelivery delayed', { delaysSeconds: entries.map((entry) => entry.VisibilityTimeout) });
+}
