@@ -8,6 +8,7 @@ import { logger } from '#shared/powertools';
 import { systemClock } from '#shared/resilience/clock';
 import { Deadline } from '#shared/resilience/deadline';
 import { activeResilienceProfile } from '#shared/resilience/profiles';
+import type { RedeliveryBackoff } from '#shared/resilience/redelivery-backoff';
 import { resilientCaller } from '#shared/resilience/resilient-call';
 import { observedResilience } from '#shared/resilience/telemetry';
 import { dynamoDbPaymentRepository } from '../adapters/dynamodb-payment-repository';
@@ -45,9 +46,21 @@ const consume = eventConsumer(subscriptions.payments, {
   queueUrl: requireEnv('QUEUE_URL'),
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
-  // The profile in force decides the outer retry too, so that the experiment's "none" is the plain visibility timeout.
-  redeliveryBackoff: () => policy.settings.redelivery,
+  redeliveryBackoff,
 });
+
+/**
+ * The outer retry of a failed payment (functions/shared/redelivery.ts), as the
+ * profile in force says, so that the experiment's "none" is the plain
+ * visibility timeout. While this environment's breaker is open, not before it
+ * half-opens: sooner, the message would only be refused again.
+ */
+function redeliveryBackoff(): RedeliveryBackoff | undefined {
+  const { redelivery } = policy.settings;
+  if (!redelivery) return undefined;
+  const openForMs = caller.breakerOpenForMs(policy.settings);
+  return openForMs > 0 ? { ...redelivery, notBeforeSeconds: openForMs / 1000 } : redelivery;
+}
 
 /**
  * Charges reserved orders and gives the money back when they are cancelled.

@@ -70,6 +70,11 @@ export class CircuitBreaker {
     return this.inner.state;
   }
 
+  /** How long an open breaker still refuses every call; 0 when it would let a call through now. */
+  openForMs(): number {
+    return this.inner.state === 'open' ? Math.max(0, this.inner.until - this.clock.now()) : 0;
+  }
+
   /** The failure rate in the current window (0 when it holds no call), for logs. */
   failureRate(): number {
     if (this.inner.state !== 'closed') return this.inner.state === 'open' ? 1 : 0;

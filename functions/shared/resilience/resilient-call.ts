@@ -103,7 +103,11 @@ export function resilientCaller(name: string, deps: { clock: Clock; random?: () 
     });
   }
 
-  return { call, breakerState: (settings: ResilienceSettings) => breakerFor(settings)?.state };
+  return {
+    call,
+    breakerState: (settings: ResilienceSettings) => breakerFor(settings)?.state,
+    breakerOpenForMs: (settings: ResilienceSettings) => breakerFor(settings)?.openForMs() ?? 0,
+  };
 }
 
 export type ResilientCaller = ReturnType<typeof resilientCaller>;

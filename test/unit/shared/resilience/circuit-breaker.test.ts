@@ -89,6 +89,17 @@ describe('CircuitBreaker, open', () => {
     expect(error.message).toMatch(/circuit breaker provider is open/);
   });
 
+  it('says how long it stays open, for the redelivery backoff of the messages it refused', async () => {
+    const { clock, subject } = opened();
+
+    expect(subject.openForMs()).toBe(5_000);
+    await clock.advance(3_000);
+    expect(subject.openForMs()).toBe(2_000);
+    await clock.advance(2_000);
+    expect(subject.openForMs()).toBe(0);
+    expect(breaker().subject.openForMs()).toBe(0);
+  });
+
   it('lets trial calls through once the cooldown is over (half-open), up to the trial count', async () => {
     const { clock, subject, transitions } = opened();
 

@@ -21,6 +21,14 @@ describe('redeliveryDelaySeconds', () => {
     expect(worstCase).toBeLessThan(5 * 66);
   });
 
+  it('adds what the failure is known to need first (the rest of an open breaker\'s cooldown), rounded up', () => {
+    const openBreaker = { ...defaultRedeliveryBackoff, notBeforeSeconds: 7.2 };
+
+    expect(redeliveryDelaySeconds(1, openBreaker, always(0))).toBe(8 + 1);
+    expect(redeliveryDelaySeconds(2, openBreaker, always(almostOne))).toBe(8 + 8);
+    expect(redeliveryDelaySeconds(1, { ...defaultRedeliveryBackoff, notBeforeSeconds: 10 ** 9 }, always(0))).toBe(12 * 3600);
+  });
+
   it('is a whole number of seconds in [ceiling/2, ceiling], never 0 (which would hand the message straight back)', () => {
     fc.assert(
       fc.property(fc.integer({ min: -3, max: 1_000 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 50_000 }), fc.double({ min: 0, max: almostOne, noNaN: true }), (receiveCount, firstSeconds, maxSeconds, random) => {
