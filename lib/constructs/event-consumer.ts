@@ -17,8 +17,9 @@ export interface EventConsumerProps {
   readonly function: DuckStoreFunctionProps;
   /**
    * Receives before a message is dead-lettered. Five tolerates a crash or two
-   * and a short dependency outage (visibility timeout apart) without parking
-   * healthy messages; permanent failures skip this and go to the DLQ at once.
+   * and a dependency outage of a few minutes (the consumer spaces them out:
+   * functions/shared/redelivery.ts) without parking healthy messages;
+   * permanent failures skip this and go to the DLQ at once.
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -30,7 +31,9 @@ export interface EventConsumerProps {
 
 /**
  * An EventBridge rule → SQS queue → Lambda consumer with every resilience
- * setting built in: DLQ with alarm, visibility timeout 6× the function timeout,
+ * setting built in: DLQ with alarm, visibility timeout 6× the function timeout
+ * (what a crashed invocation's messages wait; failed records get the
+ * function's redelivery backoff through QUEUE_URL),
  * partial batch responses, bounded mapping concurrency, and a DLQ plus retry
  * policy on the rule target. The consumer's DLQ also takes messages the
  * function dead-letters itself (poison, with the reason as attributes) and
