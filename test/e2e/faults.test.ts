@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { clearAllFaults, getControls, getProviderFaults, healInfrastructure, pauseConsumer, resumeConsumer, setFunctionFaults, setProviderFaults } from '../../cli/faults';
-import { connectClearingFaults, eventually, netChargeCents } from './helpers/system';
+import { connectClearingFaults, eventually, functionLogLines, netChargeCents } from './helpers/system';
 
 /**
  * Run-time faults (docs/faults.md) switched on and off through cli/faults.ts
@@ -18,21 +17,11 @@ const customer = (label: string) => `e2e-faults-${label}-${randomUUID().slice(0,
 const controlsCacheMs = 2_500;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * The lines the local cloud's functions logged about injected faults for an
- * order (ministack writes every function's output to its log): proof that a
- * fault fired, not merely that the order survived without it.
- */
-function injectedFaults(orderId: string): { fault: string; service: string }[] {
-  const port = new URL(process.env.DUCKSTORE_ENDPOINT ?? 'http://127.0.0.1:4566').port || '4566';
-  const log = port === '4566' ? '.local/ministack.log' : `.local/port-${port}/ministack.log`;
-  if (system().deployment.target.name !== 'local') return [];
-  expect(existsSync(log), `the local cloud's log ${log}`).toBe(true);
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('"fault injected"') && line.includes(orderId))
-    .map((line) => JSON.parse(line) as { fault: string; service: string });
-}
+/** The faults the local cloud's functions logged as injected for an order: proof that a fault fired, not merely that the order survived without it. */
+const injectedFaults = (orderId: string) =>
+  functionLogLines(system().deployment)
+    .lines.filter((line) => line.message === 'fault injected' && JSON.stringify(line).includes(orderId))
+    .map((line) => line as { fault: string; service: string });
 const expectInjected = (orderId: string, fault: string, service: string) => {
   if (system().deployment.target.name === 'local') expect(injectedFaults(orderId)).toContainEqual(expect.objectContaining({ fault, service }));
 };
