@@ -18,14 +18,17 @@ export async function delayRedeliveries(queueUrl: string, failed: readonly SQSRe
     ReceiptHandle: record.receiptHandle,
     VisibilityTimeout: redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1), backoff, random),
   }));
+  const delaysSeconds: number[] = [];
   for (let start = 0; start < entries.length; start += 10) {
     const chunk = entries.slice(start, start + 10);
     try {
       const { Failed = [] } = await sqs().send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: chunk }));
       if (Failed.length > 0) logger.warn('redelivery backoff not set for some messages: they return after the visibility timeout', { failed: Failed });
+      const notSet = new Set(Failed.map((failure) => failure.Id));
+      delaysSeconds.push(...chunk.filter((entry) => !notSet.has(entry.Id)).map((entry) => entry.VisibilityTimeout));
     } catch (error) {
       logger.warn('redelivery backoff not set: the messages return after the visibility timeout', { error, messages: chunk.length });
     }
   }
-  logger.info('redelivery delayed', { delaysSeconds: entries.map((entry) => entry.VisibilityTimeout) });
+  if (delaysSeconds.length > 0) logger.info('redelivery delayed', { delaysSeconds });
 }
