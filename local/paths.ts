@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +35,19 @@ export function cloudPaths(port: number) {
     cdkOut: path.join(dir, 'cdk.out'),
     cdkLog: path.join(dir, 'cdk.log'),
   } as const;
+}
+
+/** Bytes [from, to) of a file as text: a window of the local cloud's log without reading all of it. */
+export function readRange(file: string, from: number, to: number): string {
+  if (to <= from) return '';
+  const buffer = Buffer.alloc(to - from);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, buffer, 0, buffer.length, from);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return buffer.toString('utf8');
 }
 
 /** The port of a local endpoint such as `http://127.0.0.1:4566`. */

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { regionOf, type Topology } from '../../lib/topology';
-import { cloudPaths, portOf } from '../../local/paths';
+import { cloudPaths, portOf, readRange } from '../../local/paths';
 import { OrdersApiClient } from '../api-client';
 import { runLevel } from '../commands/load';
 import { ordersApiUrl, discoverDeployment } from '../deployment';
@@ -202,17 +202,4 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     },
     cost: { pricesDate: prices.date, coldStartFraction: options.coldStartFraction, levers },
   };
-}
-
-/** Bytes [from, to) of a file as text. */
-function readRange(file: string, from: number, to: number): string {
-  if (to <= from) return '';
-  const buffer = Buffer.alloc(to - from);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, buffer, 0, buffer.length, from);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return buffer.toString('utf8');
 }

@@ -25,7 +25,7 @@ const ports: ForwardPorts = {
 export const handler = instrumented(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const retry = await forward(event.Records, ports);
   // While the other region is unreachable, each message comes back ever later (redelivery.ts): quick after a blip, spread out in a partition.
-  await delayRedeliveries(queueUrl, event.Records.filter((record) => retry.includes(record.messageId)), defaultRedeliveryBackoff);
+  await delayRedeliveries(queueUrl, event.Records, retry, () => defaultRedeliveryBackoff);
   logger.info('forwarded batch', { targetRegion, records: event.Records.length, retry: retry.length });
   return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
 });

@@ -128,22 +128,17 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
   };
 
   const redeliveryBackoff = spec.redeliveryBackoff ?? (() => defaultRedeliveryBackoff);
-  const backOff = async (failed: SQSRecord[]) => {
-    const backoff = redeliveryBackoff();
-    if (backoff) await delayRedeliveries(spec.queueUrl, failed, backoff);
-  };
 
   const processor = new BatchProcessor(EventType.SQS);
   return instrumented(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     idempotencyConfig.registerLambdaContext(context);
     try {
       const response = await processPartialResponse(event, processRecord, processor, { context });
-      const failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-      await backOff(event.Records.filter((record) => failedIds.has(record.messageId)));
+      await delayRedeliveries(spec.queueUrl, event.Records, response.batchItemFailures.map((failure) => failure.itemIdentifier), redeliveryBackoff);
       return response;
     } catch (error) {
       // Every record failed: still a retry of each, so each gets its backoff; the invocation fails as before.
-      if (error instanceof FullBatchFailureError) await backOff(event.Records);
+      if (error instanceof FullBatchFailureError) await delayRedeliveries(spec.queueUrl, event.Records, event.Records.map((record) => record.messageId), redeliveryBackoff);
       throw error;
     }
   });

@@ -5,18 +5,30 @@ import { logger } from './powertools';
 import { redeliveryDelaySeconds, type RedeliveryBackoff } from './resilience/redelivery-backoff';
 
 /**
- * Sets each failed record's visibility to its backoff (ChangeMessageVisibility
+ * Sets the visibility of each record of `records` whose message id is in
+ * `failedIds` (what the handler reports as batch item failures) to its backoff (ChangeMessageVisibility
  * with the receipt handle the event source mapping received it with; the
  * mapping leaves failed records alone, on AWS as locally). Best effort and
  * never throws: a record it cannot change comes back after the queue's
  * visibility timeout, as it would without this, so nothing is lost.
  */
-export async function delayRedeliveries(queueUrl: string, failed: readonly SQSRecord[], backoff: RedeliveryBackoff, random: () => number = Math.random): Promise<void> {
+export async function delayRedeliveries(
+  queueUrl: string,
+  records: readonly SQSRecord[],
+  failedIds: Iterable<string>,
+  backoff: () => RedeliveryBackoff | undefined,
+  random: () => number = Math.random,
+): Promise<void> {
+  const ids = new Set(failedIds);
+  const failed = records.filter((record) => ids.has(record.messageId));
   if (failed.length === 0) return;
+  // Read once there is something to delay: the payments consumer's backoff asks its breaker.
+  const settings = backoff();
+  if (!settings) return;
   const entries = failed.map((record, index) => ({
     Id: String(index),
     ReceiptHandle: record.receiptHandle,
-    VisibilityTimeout: redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1), backoff, random),
+    VisibilityTimeout: redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1), settings, random),
   }));
   const delaysSeconds: number[] = [];
   for (let start = 0; start < entries.length; start += 10) {

@@ -24,7 +24,7 @@ describe('the payment path in a provider outage', () => {
   it('retries, opens the circuit breaker, refuses calls while it is open, backs redeliveries off, and lets orders through after the heal', async () => {
     const { deployment } = system();
     expect(deployment.target.name, 'this test reads the local cloud\'s function log (on AWS the same lines are in the payments consumer\'s log group)').toBe('local');
-    const logFrom = functionLogLines(deployment).size;
+    const logFrom = functionLogLines(deployment).end;
     await setProviderFaults(deployment, { outage: true });
     await pause(controlsCacheMs);
 

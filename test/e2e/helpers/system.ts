@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { afterEach, beforeAll } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
@@ -11,7 +11,7 @@ import { clearAllFaults, mappingOf, setMappingEnabled } from '../../../cli/fault
 import { queueDepths, type QueueDepth } from '../../../cli/queues';
 import { readTopology, resolveTarget } from '../../../cli/targets';
 import { regionOf } from '../../../lib/topology';
-import { cloudPaths, portOf } from '../../../local/paths';
+import { cloudPaths, portOf, readRange } from '../../../local/paths';
 
 /**
  * The deployed system under test, found the way the operator CLI finds it
@@ -203,16 +203,18 @@ export interface LedgerEntry {
 
 /**
  * The JSON lines the local cloud's functions logged (ministack writes every
- * function's output to its log) after byte `from`, with the log's size now:
+ * function's output to its log) after byte `from`, with the offset to read on from:
  * proof that something happened inside a function, where the outcome alone
  * would not show it. Empty on other targets, which have no such log.
  */
-export function functionLogLines(deployment: Deployment, from = 0): { lines: Record<string, unknown>[]; size: number } {
-  if (deployment.target.name !== 'local') return { lines: [], size: 0 };
+export function functionLogLines(deployment: Deployment, from = 0): { lines: Record<string, unknown>[]; end: number } {
+  if (deployment.target.name !== 'local') return { lines: [], end: 0 };
   const log = cloudPaths(portOf(process.env.DUCKSTORE_ENDPOINT ?? 'http://127.0.0.1:4566')).log;
   if (!existsSync(log)) throw new Error(`the local cloud's log ${log} does not exist`);
-  const text = readFileSync(log).subarray(from).toString('utf8');
-  const lines = text
+  const text = readRange(log, from, statSync(log).size);
+  // Up to the last complete line: a line still being written is read whole next time.
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  const lines = complete
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .flatMap((line) => {
@@ -222,7 +224,7 @@ export function functionLogLines(deployment: Deployment, from = 0): { lines: Rec
         return [];
       }
     });
-  return { lines, size: from + Buffer.byteLength(text) };
+  return { lines, end: from + Buffer.byteLength(complete) };
 }
 
 /** What the provider holds for an order: authorizations not refunded (declined ones never charged). */
