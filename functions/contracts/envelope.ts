@@ -25,6 +25,13 @@ export const eventMetadataSchema = z.object({
   originRegion: z.string().min(1),
   /** X-Ray trace header of the producing invocation, so the trace survives the DynamoDB stream hop. */
   traceHeader: z.string().optional(),
+  /**
+   * The order's saga deadline, carried by every event of its saga so that
+   * each participant can refuse to start a side effect that could finish after
+   * it (docs/resilience.md, "Deadline-aware participants"). Optional only for
+   * events written before it existed (a replay of an old archive window).
+   */
+  deadline: z.iso.datetime().optional(),
 });
 export type EventMetadata = z.infer<typeof eventMetadataSchema>;
 

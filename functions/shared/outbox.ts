@@ -19,6 +19,8 @@ export interface Causation {
   correlationId: string;
   /** The eventId or idempotency key of what caused the new event. */
   causationId: string;
+  /** The order's saga deadline, passed on from the causing event into the new one's metadata. */
+  deadline?: string | undefined;
 }
 
 export interface OutboxEnvironment {
@@ -42,6 +44,7 @@ export function outboxRow(event: PendingEvent, cause: Causation, environment: Ou
       correlationId: cause.correlationId,
       causationId: cause.causationId,
       originRegion: environment.region,
+      ...(cause.deadline ? { deadline: cause.deadline } : {}),
       ...(traceHeader ? { traceHeader } : {}),
     },
     data: event.data,

@@ -1,3 +1,4 @@
+import { sagaDeadlineOf } from '#shared/saga-deadline';
 import { decide, rejection, type InventoryEvent } from './reservation';
 import type { Clock, ReservationRepository } from './ports';
 
@@ -24,7 +25,7 @@ export class ReservationContentionError extends Error {
  */
 export async function applyOrderEvent(event: InventoryEvent, ports: { reservations: ReservationRepository; clock: Clock }): Promise<string> {
   const orderId = event.data.orderId;
-  const cause = { correlationId: orderId, causationId: event.metadata.eventId };
+  const cause = { correlationId: orderId, causationId: event.metadata.eventId, deadline: sagaDeadlineOf(event) };
   // A failed conditional write means the row moved, and a row moves at most
   // twice (created, then released), so the third read finds a state to ignore.
   for (let attempt = 0; attempt < 3; attempt++) {

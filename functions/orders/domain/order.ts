@@ -97,6 +97,7 @@ export function orderTimedOut(
       correlationId: order.orderId,
       causationId: context.causationId,
       originRegion: context.region,
+      deadline: order.deadline,
     },
     data: { orderId: order.orderId, deadline: order.deadline },
   });

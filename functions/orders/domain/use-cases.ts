@@ -60,7 +60,7 @@ export async function placeOrder(
     order,
     { key: `${command.principal}#${command.idempotencyKey}`, requestHash: hash },
     events,
-    { correlationId: orderId, causationId: command.idempotencyKey },
+    { correlationId: orderId, causationId: command.idempotencyKey, deadline: order.deadline },
   );
   if (result.created) return { orderId, replayed: false };
   if (result.existing.requestHash !== hash) throw new IdempotencyKeyReusedError(result.existing.orderId);
@@ -98,7 +98,7 @@ async function apply(event: SagaEvent, ports: SagaPorts): Promise<Applied> {
       order,
       { to: decision.to, entry, ...(decision.cancellationReason ? { cancellationReason: decision.cancellationReason } : {}) },
       decision.events,
-      { correlationId: orderId, causationId: event.metadata.eventId },
+      { correlationId: orderId, causationId: event.metadata.eventId, deadline: order.deadline },
     );
     if (!moved) continue;
     // After the commit, never before: the order is terminal now, so a timer that

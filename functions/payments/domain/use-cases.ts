@@ -1,4 +1,5 @@
 import type { Causation } from '#shared/outbox';
+import { sagaDeadlineOf } from '#shared/saga-deadline';
 import { decide, reconcile, refunded, settle, type Authorization, type InventoryReservedEvent, type OrderCancelledEvent, type Payment, type PaymentsEvent } from './payment';
 import { ConcurrentPaymentChangeError, ProviderRejectedError, type Clock, type PaymentProvider, type PaymentRepository } from './ports';
 
@@ -9,7 +10,7 @@ export interface PaymentPorts {
 }
 
 const ignored = (event: PaymentsEvent, why: string) => `ignored ${event.metadata.type}: ${why}`;
-const causation = (event: PaymentsEvent): Causation => ({ correlationId: event.data.orderId, causationId: event.metadata.eventId });
+const causation = (event: PaymentsEvent): Causation => ({ correlationId: event.data.orderId, causationId: event.metadata.eventId, deadline: sagaDeadlineOf(event) });
 
 /**
  * A refusal the provider will repeat forever becomes a decline with its

@@ -35,7 +35,7 @@ describe('applyOrderEvent on OrderPlaced', () => {
     expect(Object.fromEntries(inventory.stock)).toEqual({ 'DUCK-CLASSIC': 6, 'DUCK-PIRATE': 0 });
     expect(inventory.reservations.get(event.data.orderId)?.status).toBe('HELD');
     expect(inventory.outbox.map((row) => row.detailType)).toEqual(['InventoryReserved']);
-    expect(inventory.outbox[0]!.cause).toEqual({ correlationId: event.data.orderId, causationId: event.metadata.eventId });
+    expect(inventory.outbox[0]!.cause).toEqual({ correlationId: event.data.orderId, causationId: event.metadata.eventId, deadline: event.data.deadline });
     expect(inventory.outbox[0]!.detail.data).toMatchObject({ customerId: event.data.customerId, total: event.data.total });
   });
 
