@@ -1,9 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SQSClient, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { outboxKind, outboxRowSchema, type OutboxRow } from '#contracts/outbox';
 import { putEventsReliably } from '#shared/publish-events';
+import { deleteOutboxRows } from '../../functions/outbox-relay/dynamodb-outbox';
+import type { OutboxPublishPorts } from '../../functions/outbox-relay/publish-rows';
+import { sweepOutbox, type UnpublishedOutbox } from '../../functions/outbox-relay/sweeper';
 import type { Deployment } from '../deployment';
 import type { DeadLetterQueueInfo } from './catalog';
 import { readAll, release } from './sqs-redrive';
@@ -62,62 +65,76 @@ export async function unpublishedRows(documents: DynamoDBDocumentClient, tableNa
   return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
+/** Holds each PutEvents round to `ratePerSecond` entries, so a large redrive does not crowd out the relays. */
+function paced(publish: OutboxPublishPorts['publish'], ratePerSecond: number, wait: (ms: number) => Promise<void>): OutboxPublishPorts['publish'] {
+  return async (entries) => {
+    const began = Date.now();
+    const failures = await publish(entries);
+    const minimumMs = (entries.length / ratePerSecond) * 1000;
+    const elapsed = Date.now() - began;
+    if (elapsed < minimumMs) await wait(minimumMs - elapsed);
+    return failures;
+  };
+}
+
 /**
  * The outbox relay's redrive: re-publish from the outbox. The table is the
  * truth (the relay deletes a row once published, so every row left is
  * unpublished), and the DLQ holds only notices: stream on-failure metadata
  * (AWS), or rows the relay parked with the reason. Ministack drops a failed
  * stream batch without any notice, so the redrive sweeps the table for old
- * rows whether or not a notice exists. Each row is published as the relay
- * would (same source, detail type and detail, so the same eventId), then
- * deleted; a crash in between republishes it next time, which consumers
- * absorb (idempotent on eventId). Notices are deleted at the end when no
- * matching row is left unpublished.
+ * rows whether or not a notice exists. The rows go through the outbox
+ * sweeper's code (the sweeper does the same every minute on its own; this is
+ * the operator's way to do it now, for a selection, at a rate), so each is
+ * published as the relay would (same source, detail type and detail, so the
+ * same eventId), then deleted; a crash in between republishes it next time,
+ * which consumers absorb (idempotent on eventId). Notices are deleted at the
+ * end when no matching row is left unpublished.
  */
 export async function redriveOutbox(deployment: Deployment, queue: DeadLetterQueueInfo, options: OutboxRedriveOptions): Promise<OutboxRedriveResult> {
   if (!queue.tableName) throw new Error(`no outbox table found next to ${queue.name}`);
+  const tableName = queue.tableName;
   const config = deployment.target.aws(queue.region);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   const sqs = new SQSClient(config);
   const eventBridge = new EventBridgeClient(config);
   const wait = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const now = (options.now ?? (() => new Date()))().getTime();
-  const bound = (options.olderThanSeconds ?? 60) * 1000;
+  const clock = { now: options.now ?? (() => new Date()) };
+  const now = clock.now().getTime();
+  const boundSeconds = options.olderThanSeconds ?? 60;
 
-  const rows = await unpublishedRows(documents, queue.tableName);
-  const old = rows.filter((row) => now - Date.parse(row.createdAt) >= bound);
+  const rows = await unpublishedRows(documents, tableName);
+  const old = rows.filter((row) => now - Date.parse(row.createdAt) >= boundSeconds * 1000);
   const selected = old.filter((row) => matches({ ...asMessageLike(row), messageId: '', receiptHandle: '', receiveCount: 0, sentAt: undefined, raw: {} }, options.filter)).slice(0, options.limit ?? Infinity);
   const result: OutboxRedriveResult = { method: 'outbox-republish', matched: selected.length, moved: 0, skipped: rows.length - selected.length, failed: 0, eventTypes: {}, noticesCleared: 0 };
   for (const row of selected) result.eventTypes[row.detailType] = (result.eventTypes[row.detailType] ?? 0) + 1;
   if (options.dryRun) return result;
 
-  const chunkSize = 10;
-  for (let start = 0; start < selected.length; start += chunkSize) {
-    const began = Date.now();
-    const chunk = selected.slice(start, start + chunkSize);
-    const failures = await putEventsReliably(
-      eventBridge,
-      chunk.map((row) => ({ EventBusName: busName, Source: row.source, DetailType: row.detailType, Detail: row.detail })),
-    );
-    const failed = new Set(failures.map((failure) => failure.index));
-    result.failed += failed.size;
-    for (const [index, row] of chunk.entries()) {
-      if (failed.has(index)) continue;
-      // Only the row as it was read: a row rewritten meanwhile is not ours to delete.
-      await documents.send(new DeleteCommand({ TableName: queue.tableName, Key: { pk: row.pk }, ConditionExpression: 'attribute_exists(pk)' })).catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
-      result.moved++;
-    }
-    if (options.ratePerSecond) {
-      const minimumMs = (chunk.length / options.ratePerSecond) * 1000;
-      const elapsed = Date.now() - began;
-      if (elapsed < minimumMs) await wait(minimumMs - elapsed);
-    }
-  }
+  // The sweeper's own run (functions/outbox-relay/sweeper.ts), over the rows the operator selected instead of the index:
+  // a Scan, run by hand, also reaches rows written before the index existed. The bound was applied above.
+  const pageSize = 10;
+  const selection: UnpublishedOutbox = {
+    oldestCreatedAt: async () => selected[0]?.createdAt,
+    async *olderThan() {
+      for (let start = 0; start < selected.length; start += pageSize) yield selected.slice(start, start + pageSize);
+    },
+  };
+  const publish = (entries: PutEventsRequestEntry[]) => putEventsReliably(eventBridge, entries);
+  const report = await sweepOutbox(
+    {
+      busName,
+      outbox: selection,
+      clock,
+      publish: options.ratePerSecond ? paced(publish, options.ratePerSecond, wait) : publish,
+      markPublished: deleteOutboxRows(tableName, documents),
+    },
+    { boundSeconds: 0, pageSize, budgetMs: Infinity },
+  );
+  result.moved = report.published;
+  result.failed = report.failed.length + report.invalid.length;
 
   // The notices: a parked row is done once it is out of the outbox; a stream notice once no old row is left.
-  const remaining = new Set((await unpublishedRows(documents, queue.tableName)).filter((row) => now - Date.parse(row.createdAt) >= bound).map((row) => row.eventId));
+  const remaining = new Set((await unpublishedRows(documents, tableName)).filter((row) => now - Date.parse(row.createdAt) >= boundSeconds * 1000).map((row) => row.eventId));
   const notices = await readAll(sqs, queue.url, 60);
   const done = notices.filter((notice) => (notice.event?.eventId ? !remaining.has(notice.event.eventId) && matches(notice, options.filter) : remaining.size === 0));
   for (let start = 0; start < done.length; start += 10) {

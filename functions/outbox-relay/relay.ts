@@ -1,16 +1,11 @@
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { outboxKind, outboxRowSchema, type OutboxRow } from '#contracts/outbox';
-import type { FailedEntry } from '#shared/publish-events';
+import { outboxKind } from '#contracts/outbox';
+import { publishOutboxRows, readOutboxRow, type OutboxPublishPorts, type ReadableOutboxRow } from './publish-rows';
 
-export interface RelayPorts {
-  publish: (entries: PutEventsRequestEntry[]) => Promise<FailedEntry[]>;
-  /** Deletes published rows: the outbox then holds exactly the rows not yet published. */
-  markPublished: (rows: OutboxRow[]) => Promise<void>;
+export interface RelayPorts extends OutboxPublishPorts {
   deadLetter: (payload: string, reason: string) => Promise<void>;
-  busName: string;
 }
 
 export interface RelayResult {
@@ -18,21 +13,6 @@ export interface RelayResult {
   deadLettered: number;
   /** Sequence number of the first record to retry, for the stream mapping's ReportBatchItemFailures. */
   retryFrom?: string;
-}
-
-/** The row with its trace header, or why it can never be published. */
-function readOutboxRow(image: Record<string, unknown>): { row: OutboxRow; traceHeader: string | undefined } | string {
-  const row = outboxRowSchema.safeParse(image);
-  if (!row.success) return row.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-  let detail: unknown;
-  try {
-    detail = JSON.parse(row.data.detail);
-  } catch {
-    return 'detail: not JSON';
-  }
-  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return 'detail: not a JSON object';
-  const traceHeader = (detail as { metadata?: { traceHeader?: unknown } }).metadata?.traceHeader;
-  return { row: row.data, traceHeader: typeof traceHeader === 'string' ? traceHeader : undefined };
 }
 
 const isOutboxInsert = (record: DynamoDBRecord): boolean =>
@@ -46,12 +26,12 @@ const isOutboxInsert = (record: DynamoDBRecord): boolean =>
  * 2. Publish them in PutEvents calls of ≤ 10, retrying only failed entries.
  * 3. Delete the published rows.
  * Alternatives: an invalid row or an entry EventBridge rejects for good is
- * dead-lettered with its reason and stays in the outbox for a redrive; entries
+ * dead-lettered with its reason and stays in the outbox, for the sweeper; entries
  * still failing after retries are reported from the first one on, so the
  * mapping retries them (bounded, then its on-failure destination).
  */
 export async function relay(records: DynamoDBRecord[], ports: RelayPorts): Promise<RelayResult> {
-  const candidates: { row: OutboxRow; traceHeader: string | undefined; sequenceNumber: string }[] = [];
+  const candidates: (ReadableOutboxRow & { sequenceNumber: string })[] = [];
   let deadLettered = 0;
 
   for (const record of records.filter(isOutboxInsert)) {
@@ -66,29 +46,16 @@ export async function relay(records: DynamoDBRecord[], ports: RelayPorts): Promi
   }
   if (candidates.length === 0) return { published: 0, deadLettered };
 
-  const entries: PutEventsRequestEntry[] = candidates.map(({ row, traceHeader }) => ({
-    EventBusName: ports.busName,
-    Source: row.source,
-    DetailType: row.detailType,
-    Detail: row.detail,
-    ...(traceHeader ? { TraceHeader: traceHeader } : {}),
-  }));
-  const failures = await ports.publish(entries);
-
-  const failedIndexes = new Set(failures.map((failure) => failure.index));
-  for (const failure of failures.filter((f) => !f.retryable)) {
-    const { row } = candidates[failure.index]!;
+  const { published, failed } = await publishOutboxRows(candidates, ports);
+  for (const { row, failure } of failed.filter(({ failure }) => !failure.retryable)) {
     await ports.deadLetter(JSON.stringify(row), `EventBridge rejected the entry: ${failure.errorCode} ${failure.errorMessage}`.trim());
     deadLettered++;
   }
-  const published = candidates.filter((_, index) => !failedIndexes.has(index));
-  await ports.markPublished(published.map(({ row }) => row));
 
-  const firstRetryable = failures.find((failure) => failure.retryable);
+  const firstRetryable = failed.find(({ failure }) => failure.retryable);
   return {
     published: published.length,
     deadLettered,
-    ...(firstRetryable ? { retryFrom: candidates[firstRetryable.index]!.sequenceNumber } : {}),
+    ...(firstRetryable ? { retryFrom: candidates[firstRetryable.failure.index]!.sequenceNumber } : {}),
   };
 }
-

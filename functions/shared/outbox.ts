@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EventContract, EventData, EventDetail } from '#contracts/envelope';
-import { outboxKeyPrefix, outboxKind, type OutboxRow } from '#contracts/outbox';
+import { outboxKeyPrefix, outboxKind, unpublishedOutboxIndex, type OutboxRow } from '#contracts/outbox';
 import { currentTraceHeader } from './tracing';
 
-/** Published rows are deleted by the relay; the TTL only bounds a row the relay could never delete. */
-const outboxRetentionSeconds = 14 * 24 * 3600;
+/** The index partition of shard `n` (of `unpublishedOutboxIndex.shardCount`). */
+export const outboxShardKey = (shard: number): string => `SHARD#${shard}`;
+
+/** The index shard of an outbox row: a hash of its eventId, so any id format (random or time-ordered) spreads evenly. */
+export const outboxShardOf = (eventId: string): string =>
+  outboxShardKey(createHash('sha256').update(eventId).digest().readUInt16BE(0) % unpublishedOutboxIndex.shardCount);
 
 /** An event a use case decided to emit; the adapter turns it into an outbox row. */
 export interface PendingEvent<C extends EventContract = EventContract> {
@@ -60,6 +64,7 @@ export function outboxRow(event: PendingEvent, cause: Causation, environment: Ou
     detail: JSON.stringify(detail),
     correlationId: cause.correlationId,
     createdAt: occurredAt.toISOString(),
-    expiresAt: Math.floor(occurredAt.getTime() / 1000) + outboxRetentionSeconds,
+    // No TTL: a row leaves the outbox only when the relay or the sweeper has published it.
+    [unpublishedOutboxIndex.partitionKey]: outboxShardOf(eventId),
   };
 }

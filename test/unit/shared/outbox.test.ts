@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OrderCancelled, OrderPlaced } from '#contracts/events';
-import { outboxRowSchema } from '#contracts/outbox';
-import { emit, outboxRow } from '#shared/outbox';
+import { outboxRowSchema, unpublishedOutboxIndex } from '#contracts/outbox';
+import { emit, outboxRow, outboxShardOf } from '#shared/outbox';
 import { outboxPuts } from '#shared/transactions';
 
 const orderId = 'ce866e34-ccfa-4320-9ac5-3ead4b519ab2';
@@ -80,10 +81,26 @@ describe('outboxRow', () => {
     expect(JSON.parse(row.detail)).toMatchObject({ metadata: { originRegion: 'us-west-2' } });
   });
 
-  it('expires the row 14 days after it was written', () => {
+  it('gives the row no TTL, so an unpublished row never expires', () => {
     const row = outboxRow(emit(OrderPlaced, orderPlacedData), cause, environment);
 
-    expect(row.expiresAt).toBe(Math.floor(now.getTime() / 1000) + 14 * 24 * 3600);
+    expect(row).not.toHaveProperty('expiresAt');
+  });
+
+  it('puts the row in the unpublished-outbox index, in a shard of its eventId, sorted by its creation time', () => {
+    const rows = Array.from({ length: 400 }, () => outboxRow(emit(OrderPlaced, orderPlacedData), cause, { ...environment, newId: randomUUID }));
+
+    expect(new Set(rows.map((row) => row[unpublishedOutboxIndex.partitionKey]))).toEqual(
+      new Set(Array.from({ length: unpublishedOutboxIndex.shardCount }, (_, n) => `SHARD#${n}`)),
+    );
+    rows.forEach((row) => expect(row[unpublishedOutboxIndex.partitionKey]).toBe(outboxShardOf(row.eventId)));
+    expect(rows[0]![unpublishedOutboxIndex.sortKey]).toBe(now.toISOString());
+  });
+
+  it('still reads a row written before the sweeper, which carries a TTL and no index shard', () => {
+    const { outboxShard: _shard, ...legacy } = { ...outboxRow(emit(OrderPlaced, orderPlacedData), cause, environment), expiresAt: 1_742_000_000 };
+
+    expect(outboxRowSchema.safeParse(legacy).success).toBe(true);
   });
 
   it('carries the X-Ray trace header of the writing invocation in the metadata', () => {
