@@ -21,14 +21,14 @@ export function formatAuditReport(report: AuditReport, limit = 10): string[] {
     `invariant audit at ${report.auditedAt} (outbox bound ${report.options.outboxBound} s, grace ${report.options.grace} s): ${report.ok ? 'PASS' : `FAIL, ${failed.length} invariant(s) violated`}`,
     `orders ${counts.orders.total} (PENDING ${counts.orders.PENDING}, CONFIRMED ${counts.orders.CONFIRMED}, CANCELLED ${counts.orders.CANCELLED}; ${counts.unsettledOrders} younger than the bound), ` +
       `SKUs ${counts.skus}, reservations ${counts.reservations}, payments ${counts.payments}, notifications ${counts.notifications}, ` +
-      `ledger ${counts.ledgerAuthorizations ?? 'n/a'}, outbox rows ${counts.outboxRows}, DLQs ${counts.deadLetterQueues ?? 'n/a'}` +
+      `ledger ${counts.ledgerAuthorizations ?? 'n/a'} (authorize-then-refund ${counts.authorizeThenRefund ?? 'n/a'}), outbox rows ${counts.outboxRows}, DLQs ${counts.deadLetterQueues ?? 'n/a'}` +
       (report.transient ? `; ${report.transient} finding(s) of a first read were gone on a second (torn read) and are not counted` : ''),
     '',
     table([
       ['#', 'invariant', 'result', 'checked', 'violations', 'orders'],
       ...report.invariants.map((invariant) => [
         String(invariant.id),
-        invariant.title,
+        `${invariant.name}: ${invariant.title}`,
         invariant.passed ? 'PASS' : 'FAIL',
         invariant.checked,
         invariant.violations,

@@ -11,7 +11,7 @@ export type OrderCancelledDetail = EventDetail<typeof OrderCancelled>;
 const envelope = { occurredAt: '2026-11-20T10:00:00.000Z', originRegion: 'eu-west-1' };
 
 /** An InventoryReserved detail as the payments queue delivers it, validated by its contract. */
-export function inventoryReserved(overrides: { orderId?: string; customerId?: string; amountCents?: number; eventId?: string } = {}): InventoryReservedDetail {
+export function inventoryReserved(overrides: { orderId?: string; customerId?: string; amountCents?: number; eventId?: string; deadline?: string } = {}): InventoryReservedDetail {
   return eventDetail(
     InventoryReserved,
     {
@@ -20,7 +20,7 @@ export function inventoryReserved(overrides: { orderId?: string; customerId?: st
       lines: [{ sku: 'DUCK-PIRATE', quantity: 2 }],
       total: { amountCents: overrides.amountCents ?? 1798, currency: 'USD' },
     },
-    { ...envelope, eventId: overrides.eventId },
+    { ...envelope, eventId: overrides.eventId, ...(overrides.deadline ? { deadline: overrides.deadline } : {}) },
   );
 }
 

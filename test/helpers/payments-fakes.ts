@@ -6,6 +6,8 @@ import {
   ProviderRejectedError,
   ProviderUnavailableError,
   type Clock,
+  type AuthorizationAttempt,
+  type AuthorizeOptions,
   type PaymentProvider,
   type PaymentRepository,
 } from '../../functions/payments/domain/ports';
@@ -106,8 +108,9 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     });
   }
 
-  async hasAttempt(orderId: string): Promise<boolean> {
-    return this.attempts.has(orderId);
+  async lastAttempt(orderId: string): Promise<AuthorizationAttempt | undefined> {
+    const attempt = this.attempts.get(orderId);
+    return attempt && { ...attempt };
   }
 
   eventsOf(orderId: string, detailType?: string): PublishedEvent[] {
@@ -121,6 +124,8 @@ export interface ProviderAuthorization {
   amount: Money;
   status: 'AUTHORIZED' | 'DECLINED' | 'REFUNDED';
   declineReason?: string;
+  /** When the provider made it, by its clock (only when the fake was given one). */
+  createdAt?: string;
 }
 
 /**
@@ -131,7 +136,9 @@ export interface ProviderAuthorization {
  */
 export class FakePaymentProvider implements PaymentProvider {
   readonly authorizations = new Map<string, ProviderAuthorization>();
-  readonly calls: { operation: 'authorize' | 'refund'; orderId: string }[] = [];
+  readonly calls: { operation: 'authorize' | 'refund' | 'find'; orderId: string }[] = [];
+  /** Set to make the adapter refuse to send any authorization (an open breaker, a full bulkhead), with this reason. */
+  refuseToSend: string | undefined;
   /** Runs once before the provider answers the next authorization, e.g. a cancellation racing it. */
   beforeNextAnswer: (() => Promise<void>) | undefined;
   /** Set to make every authorization or refund fail for good, as the provider's 4xx would. */
@@ -139,14 +146,23 @@ export class FakePaymentProvider implements PaymentProvider {
   private sequence = 0;
 
   constructor(
-    private readonly options: { declineAboveCents?: number; faults?: FaultSource } = {},
+    private readonly options: { declineAboveCents?: number; faults?: FaultSource; clock?: Clock } = {},
   ) {}
+
+  /** The provider's clock: dates each authorization, and judges a request's `notAfter` as the adapter would. */
+  private get clock(): Clock | undefined {
+    return this.options.clock;
+  }
 
   private fault(call: string): Fault {
     return (this.options.faults ?? noFaults)(call);
   }
 
-  async authorize(request: { orderId: string; amount: Money; customerId: string }): Promise<Authorization> {
+  async authorize(request: { orderId: string; amount: Money; customerId: string }, options: AuthorizeOptions = {}): Promise<Authorization> {
+    // Refused before anything is sent (an open breaker, a spent deadline, a full bulkhead): no call, no attempt marker.
+    if (this.refuseToSend) throw new ProviderUnavailableError(`payment provider authorization not attempted: ${this.refuseToSend}`);
+    if (options.notAfter !== undefined && this.clock && this.clock.now().getTime() >= options.notAfter) throw new ProviderUnavailableError('payment provider authorization not attempted: the saga deadline is too close');
+    await options.beforeSend?.();
     this.calls.push({ operation: 'authorize', orderId: request.orderId });
     const fault = this.fault('provider.authorize');
     if (fault === 'before') throw new ProviderUnavailableError('provider unreachable');
@@ -163,6 +179,7 @@ export class FakePaymentProvider implements PaymentProvider {
         amount: request.amount,
         status: declined ? 'DECLINED' : 'AUTHORIZED',
         ...(declined ? { declineReason: 'LIMIT_EXCEEDED' } : {}),
+        ...(this.clock ? { createdAt: this.clock.now().toISOString() } : {}),
       };
       this.authorizations.set(request.orderId, authorization);
     }
@@ -187,13 +204,23 @@ export class FakePaymentProvider implements PaymentProvider {
     if (fault === 'after') throw new ProviderUnavailableError('provider timed out after refunding');
   }
 
+  async findAuthorization(orderId: string): Promise<Authorization | undefined> {
+    this.calls.push({ operation: 'find', orderId });
+    if (this.fault('provider.find') !== 'none') throw new ProviderUnavailableError('provider unreachable');
+    const authorization = this.authorizations.get(orderId);
+    if (!authorization) return undefined;
+    return authorization.status === 'DECLINED'
+      ? { outcome: 'DECLINED', reason: authorization.declineReason ?? 'LIMIT_EXCEEDED' }
+      : { outcome: 'AUTHORIZED', authorizationId: authorization.authorizationId };
+  }
+
   /** What the customer is out of pocket for the order right now. */
   heldCents(orderId: string): number {
     const authorization = this.authorizations.get(orderId);
     return authorization?.status === 'AUTHORIZED' ? authorization.amount.amountCents : 0;
   }
 
-  callsOf(orderId: string, operation: 'authorize' | 'refund'): number {
+  callsOf(orderId: string, operation: 'authorize' | 'refund' | 'find'): number {
     return this.calls.filter((call) => call.orderId === orderId && call.operation === operation).length;
   }
 }

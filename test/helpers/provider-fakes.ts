@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { LedgerRow } from '../../functions/payment-provider/domain/authorization';
+import { ledgerStorageKey, type LedgerRow } from '../../functions/payment-provider/domain/authorization';
 import { InvalidCursorError, type Clock, type Ledger, type LedgerPage } from '../../functions/payment-provider/domain/ports';
 import type { ProviderPorts } from '../../functions/payment-provider/domain/use-cases';
 
@@ -32,12 +32,24 @@ export class InMemoryLedger implements Ledger {
     return true;
   }
 
-  async markRefunded(row: LedgerRow): Promise<boolean> {
-    if (this.rows.get(row.idempotencyKey)?.status !== 'AUTHORIZED') {
+  async forgetKey(row: LedgerRow): Promise<boolean> {
+    if (this.rows.get(row.idempotencyKey)?.authorizationId !== row.authorizationId) {
       this.refusedWrites++;
       return false;
     }
-    this.rows.set(row.idempotencyKey, structuredClone(row));
+    this.rows.delete(row.idempotencyKey);
+    const forgotten: LedgerRow = { ...structuredClone(row), keyForgotten: true };
+    this.rows.set(ledgerStorageKey(forgotten), forgotten);
+    return true;
+  }
+
+  async markRefunded(row: LedgerRow): Promise<boolean> {
+    const storageKey = ledgerStorageKey(row);
+    if (this.rows.get(storageKey)?.status !== 'AUTHORIZED') {
+      this.refusedWrites++;
+      return false;
+    }
+    this.rows.set(storageKey, structuredClone(row));
     return true;
   }
 

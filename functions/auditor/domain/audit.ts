@@ -3,11 +3,12 @@ import { noneStuck } from './checks/deadlines';
 import { oneOrderPerKey } from './checks/idempotency';
 import { noLostEvents } from './checks/lost-events';
 import { moneyBalances } from './checks/money';
+import { authorizeThenRefundCount, noChargeAfterCancel } from './checks/no-charge-after-cancel';
 import { noSideEffectTwice } from './checks/side-effects';
 import { onlyForward } from './checks/state-machines';
 import { stockConserved } from './checks/stock';
 import { buildModel, type Model } from './model';
-import { defaultAuditOptions, invariantTitles, type AuditOptions, type AuditReport, type Finding, type InvariantId, type InvariantResult } from './report';
+import { defaultAuditOptions, invariantNames, invariantTitles, type AuditOptions, type AuditReport, type Finding, type InvariantId, type InvariantResult } from './report';
 import type { AuditSnapshot } from './snapshot';
 
 const checks: Record<Exclude<InvariantId, 0>, Check> = {
@@ -18,11 +19,12 @@ const checks: Record<Exclude<InvariantId, 0>, Check> = {
   5: noSideEffectTwice,
   6: noLostEvents,
   7: onlyForward,
+  8: noChargeAfterCancel,
 };
 
 export function invariantResult(id: InvariantId, checked: number, findings: Finding[], skipped: string[]): InvariantResult {
   const orderIds = [...new Set(findings.flatMap((finding) => (finding.orderId ? [finding.orderId] : [])))];
-  return { id, title: invariantTitles[id], passed: findings.length === 0, checked, violations: findings.length, orderIds, findings, skipped };
+  return { id, name: invariantNames[id], title: invariantTitles[id], passed: findings.length === 0, checked, violations: findings.length, orderIds, findings, skipped };
 }
 
 function counts(model: Model, context: CheckContext): AuditReport['counts'] {
@@ -42,6 +44,7 @@ function counts(model: Model, context: CheckContext): AuditReport['counts'] {
     payments: model.payments.size,
     notifications: [...model.notifications.values()].reduce((sum, rows) => sum + rows.length, 0),
     ledgerAuthorizations: model.ledger ? [...model.ledger.values()].reduce((sum, rows) => sum + rows.length, 0) : undefined,
+    authorizeThenRefund: authorizeThenRefundCount(model),
     outboxRows: model.outbox.length,
     deadLetterQueues: model.deadLetterQueues?.length,
   };

@@ -12,8 +12,21 @@ export const invariantTitles = {
   5: 'no side effect twice',
   6: 'no lost events',
   7: 'state only moves forward',
+  8: 'no charge after cancel',
 } as const;
 export type InvariantId = keyof typeof invariantTitles;
+/** Stable kebab-case names, for `--json` readers and alarms: the numbers follow DESIGN.md, the names say what is checked. */
+export const invariantNames: Record<InvariantId, string> = {
+  0: 'snapshot-readable',
+  1: 'one-order-per-key',
+  2: 'none-stuck',
+  3: 'stock-conserved',
+  4: 'money-balances',
+  5: 'no-side-effect-twice',
+  6: 'no-lost-events',
+  7: 'state-only-forward',
+  8: 'no-charge-after-cancel',
+};
 export const invariantIds = Object.keys(invariantTitles).map(Number) as InvariantId[];
 
 export interface Finding {
@@ -29,6 +42,7 @@ export interface Finding {
 
 export interface InvariantResult {
   id: InvariantId;
+  name: string;
   title: string;
   passed: boolean;
   /** How many things (orders, SKUs, rows, queues) the checks of this invariant examined. */
@@ -73,6 +87,12 @@ export interface AuditReport {
     notifications: number;
     /** Undefined when there is no ledger to read (a real provider). */
     ledgerAuthorizations: number | undefined;
+    /**
+     * Authorizations of cancelled orders that were refunded: compensated, so
+     * no violation when they came before the cancellation, but each one was a
+     * hold on a customer's card. Undefined without a ledger.
+     */
+    authorizeThenRefund: number | undefined;
     outboxRows: number;
     deadLetterQueues: number | undefined;
   };

@@ -2,10 +2,12 @@ import { GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type Dyna
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '#shared/aws-clients';
 import { conditionFailedAt } from '#shared/transactions';
-import type { LedgerRow } from '../domain/authorization';
+import { ledgerStorageKey, type LedgerRow } from '../domain/authorization';
 import { InvalidCursorError, type Ledger } from '../domain/ports';
 
 const authorizationKey = (idempotencyKey: string) => ({ pk: `AUTH#${idempotencyKey}` });
+/** Where a row lives once its key is forgotten: still an `AUTH#` row (the auditor reads them all), no longer under the key. */
+const forgottenKey = (row: LedgerRow) => ledgerStorageKey({ ...row, keyForgotten: true });
 /** Points an authorization id at its key: refunds and look-ups arrive with the id, the row is keyed by the key. */
 const authorizationIdKey = (authorizationId: string) => ({ pk: `AUTHID#${authorizationId}` });
 /** Bounds one ledger request, so a large table cannot time the function out; the client follows the cursor. */
@@ -42,7 +44,26 @@ export function dynamoDbLedger(tableName: string, client: Pick<DynamoDBDocumentC
 
     async findByAuthorizationId(authorizationId) {
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: authorizationIdKey(authorizationId), ConsistentRead: true }));
-      return Item ? get(Item.idempotencyKey as string) : undefined;
+      return Item ? get((Item.storageKey ?? Item.idempotencyKey) as string) : undefined;
+    },
+
+    async forgetKey(row) {
+      const forgotten = { ...row, keyForgotten: true as const };
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { TableName: tableName, Key: authorizationKey(row.idempotencyKey), ConditionExpression: '#authorizationId = :id', ExpressionAttributeNames: { '#authorizationId': 'authorizationId' }, ExpressionAttributeValues: { ':id': row.authorizationId } } },
+              { Put: { TableName: tableName, Item: { ...authorizationKey(forgottenKey(row)), ...forgotten }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              { Put: { TableName: tableName, Item: { ...authorizationIdKey(row.authorizationId), kind: 'authorization-id', idempotencyKey: row.idempotencyKey, storageKey: forgottenKey(row) } } },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (conditionFailedAt(error, 0) || conditionFailedAt(error, 1)) return false;
+        throw error;
+      }
     },
 
     async create(row) {
@@ -73,7 +94,7 @@ export function dynamoDbLedger(tableName: string, client: Pick<DynamoDBDocumentC
         await client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: authorizationKey(row.idempotencyKey),
+            Key: authorizationKey(ledgerStorageKey(row)),
             ConditionExpression: '#status = :authorized',
             UpdateExpression: 'SET #status = :refunded, #refundedAt = :at, #refundIdempotencyKey = :key',
             ExpressionAttributeNames: { '#status': 'status', '#refundedAt': 'refundedAt', '#refundIdempotencyKey': 'refundIdempotencyKey' },

@@ -28,7 +28,23 @@ export interface LedgerRow {
   createdAt: string;
   refundedAt?: string;
   refundIdempotencyKey?: string;
+  /**
+   * The provider no longer remembers the key of this row (it outlived the key
+   * retention): the row is kept for the books, and the key is free, so a new
+   * request under it is a new charge. Real providers behave so (Stripe: 24 h).
+   */
+  keyForgotten?: true;
 }
+
+/** How long the simulator remembers an Idempotency-Key, as Stripe does: 24 h. */
+export const defaultKeyRetentionSeconds = 24 * 3600;
+
+/** Where the ledger keeps a row: under its key while remembered, beside it once forgotten (a new row may take the key). */
+export const ledgerStorageKey = (row: Pick<LedgerRow, 'idempotencyKey' | 'authorizationId' | 'keyForgotten'>): string =>
+  row.keyForgotten ? `${row.idempotencyKey}#forgotten#${row.authorizationId}` : row.idempotencyKey;
+
+/** True when the key of `row` is older than the retention: the provider treats the key as never seen. */
+export const keyExpired = (row: LedgerRow, now: Date, retentionSeconds: number): boolean => now.getTime() - Date.parse(row.createdAt) >= retentionSeconds * 1000;
 
 export type AuthorizationDecision =
   | { kind: 'create'; row: LedgerRow }

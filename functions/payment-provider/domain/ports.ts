@@ -11,6 +11,12 @@ export interface Ledger {
   findByAuthorizationId(authorizationId: string): Promise<LedgerRow | undefined>;
   /** Writes the row of a new key; false when the key already has a row (a concurrent request won). */
   create(row: LedgerRow): Promise<boolean>;
+  /**
+   * Frees the key of `row`, which outlived the key retention: the row stays in
+   * the ledger (marked `keyForgotten`, still found by its authorization id and
+   * its order) and the key reads as unseen. False when another request freed it first.
+   */
+  forgetKey(row: LedgerRow): Promise<boolean>;
   /** Stores the REFUNDED row; false when the stored row was no longer AUTHORIZED. */
   markRefunded(row: LedgerRow): Promise<boolean>;
   listByOrder(orderId: string, page: { limit: number; cursor?: string }): Promise<LedgerPage>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decideAuthorization, decideRefund, type AuthorizationDecision, type AuthorizationRequest, type LedgerRow } from './authorization';
+import { decideAuthorization, decideRefund, defaultKeyRetentionSeconds, keyExpired, type AuthorizationDecision, type AuthorizationRequest, type LedgerRow } from './authorization';
 import type { ProviderFaults } from '#contracts/controls';
 import type { CallCounter, Clock, Ledger, LedgerPage } from './ports';
 
@@ -35,6 +35,8 @@ export interface ProviderPorts {
   faults?: () => Promise<ProviderFaults>;
   /** Decline this request's authorization whatever its amount (the decline-rate fault). @default false */
   forceDecline?: boolean;
+  /** How long an Idempotency-Key is remembered; after that a request under it is new. @default defaultKeyRetentionSeconds (24 h) */
+  keyRetentionSeconds?: number;
 }
 
 export interface Authorized {
@@ -54,7 +56,9 @@ function replay(decision: AuthorizationDecision): Authorized {
  * 1. Look the Idempotency-Key up in the ledger: unseen.
  * 2. Authorize or decline by amount, and write the row on condition that the key is still unseen.
  * Alternatives: a seen key with the same request replays the first outcome;
- * with another request it is refused. Two concurrent requests with one key
+ * with another request it is refused. A key older than the retention is
+ * forgotten first, so the request is new (this is what makes a merchant's
+ * retry after the retention dangerous). Two concurrent requests with one key
  * both reach step 2; the loser re-reads the winner's row and answers with it,
  * so the ledger never holds two charges for one key.
  */
@@ -66,7 +70,13 @@ export async function authorize(request: AuthorizationRequest, idempotencyKey: s
     now: ports.clock.now(),
     ...(ports.forceDecline ? { forceDecline: true } : {}),
   };
-  const decision = decideAuthorization(request, await ports.ledger.get(idempotencyKey), context);
+  let existing = await ports.ledger.get(idempotencyKey);
+  // A key older than the retention is forgotten, as a real provider forgets it: this request is a new one, and may charge again.
+  if (existing && keyExpired(existing, context.now, ports.keyRetentionSeconds ?? defaultKeyRetentionSeconds)) {
+    await ports.ledger.forgetKey(existing);
+    existing = await ports.ledger.get(idempotencyKey);
+  }
+  const decision = decideAuthorization(request, existing, context);
   if (decision.kind !== 'create') return replay(decision);
   if (await ports.ledger.create(decision.row)) return { row: decision.row, replayed: false };
 

@@ -2,7 +2,7 @@ import { optionalWholeNumber, requireEnv } from '#shared/config';
 import { currentControls } from '#shared/controls';
 import { dynamoDbCallCounter } from '../adapters/dynamodb-call-counter';
 import { dynamoDbLedger } from '../adapters/dynamodb-ledger';
-import { defaultDeclineAboveCents } from '../domain/authorization';
+import { defaultDeclineAboveCents, defaultKeyRetentionSeconds } from '../domain/authorization';
 import { providerHttpHandler } from './http';
 
 export const handler = providerHttpHandler({
@@ -13,4 +13,5 @@ export const handler = providerHttpHandler({
   faults: async () => (await currentControls({ maxAgeMs: 1_000 })).provider ?? {},
   // Zero is allowed: a simulator that declines every charge.
   declineAboveCents: optionalWholeNumber('DECLINE_ABOVE_CENTS', defaultDeclineAboveCents, { unit: 'cents' }),
+  keyRetentionSeconds: optionalWholeNumber('KEY_RETENTION_SECONDS', defaultKeyRetentionSeconds, { unit: 'seconds', positive: true }),
 });

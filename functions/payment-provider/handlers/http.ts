@@ -150,7 +150,8 @@ export async function handleProviderRequest(event: APIGatewayProxyEventV2, ports
   if (isAuthorizations && method === 'POST') return postAuthorization(event, ports);
   if (refundOf && method === 'POST') return postRefund(event, refundOf[1]!, ports);
   if (byId && method === 'GET') return getAuthorizationById(byId[1]!, ports);
-  if (isLedger && method === 'GET') return getLedger(event, ports);
+  // The merchant's search by its own reference (order id), which outlives the Idempotency-Key; the ledger path is the auditor's name for it.
+  if ((isAuthorizations || isLedger) && method === 'GET') return getLedger(event, ports);
   if (isAuthorizations || refundOf || byId || isLedger) return problem(405, 'method-not-allowed', 'Method not allowed', `${method} is not supported on ${path}`);
   return problem(404, 'no-such-route', 'Not found', `no route for ${method} ${path}`);
 }

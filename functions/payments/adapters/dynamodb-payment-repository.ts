@@ -76,13 +76,13 @@ export function dynamoDbPaymentRepository(tableName: string, environment: Outbox
 
     async recordAttempt(orderId, attempt) {
       const expiresAt = Math.floor(environment.now().getTime() / 1000) + attemptTtlSeconds;
-      // Unconditional: any attempt proves the same thing, and a retry must not fail on its own marker.
+      // Unconditional: the latest attempt is what a retry weighs against the provider's key retention, and a retry must not fail on its own marker.
       await client.send(new PutCommand({ TableName: tableName, Item: { ...attemptKey(orderId), kind: 'authorization-attempt', orderId, ...attempt, expiresAt } }));
     },
 
-    async hasAttempt(orderId) {
+    async lastAttempt(orderId) {
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: attemptKey(orderId), ConsistentRead: true }));
-      return Item !== undefined;
+      return Item && typeof Item.at === 'string' && typeof Item.eventId === 'string' ? { at: Item.at, eventId: Item.eventId } : undefined;
     },
   };
 }

@@ -5,7 +5,7 @@ import { CallTimeoutError, ResilienceRefusalError } from '#shared/resilience/err
 import type { ResilienceSettings } from '#shared/resilience/profiles';
 import type { ResilientCaller } from '#shared/resilience/resilient-call';
 import type { Authorization } from '../domain/payment';
-import { ProviderRejectedError, ProviderUnavailableError, type PaymentProvider } from '../domain/ports';
+import { ProviderRejectedError, ProviderUnavailableError, type AuthorizeOptions, type PaymentProvider } from '../domain/ports';
 
 export interface HttpPaymentProviderOptions {
   /** The provider's root, e.g. the simulator's Function URL; a trailing slash is tolerated. */
@@ -41,6 +41,10 @@ const authorizeResponseSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('DECLINED'), reason: z.string().min(1) }),
 ]);
 const refundResponseSchema = z.object({ status: z.literal('REFUNDED') });
+/** The provider's search by order (the merchant's reference): a page of what it recorded, tolerant of extra fields. */
+const searchItemSchema = z.object({ authorizationId: z.string().min(1), status: z.enum(['AUTHORIZED', 'DECLINED', 'REFUNDED']), declineReason: z.string().optional() });
+const searchResponseSchema = z.object({ items: z.array(searchItemSchema) });
+type SearchItem = z.infer<typeof searchItemSchema>;
 const problemSchema = z.object({ type: z.string().optional(), title: z.string().optional(), detail: z.string().optional() });
 
 /**
@@ -83,13 +87,30 @@ function rejectionReason(response: ProviderResponse): { reason: string; detail: 
 export function httpPaymentProvider(options: HttpPaymentProviderOptions): PaymentProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
-  async function post(operation: string, path: string, idempotencyKey: string, body: unknown): Promise<ProviderResponse> {
+  /**
+   * One call, under the resilience profile when there is one. `send` is one
+   * attempt; the first attempt's `beforeSend` runs just before it leaves, so
+   * a refusal by the breaker, the bulkhead or a spent deadline sends nothing
+   * and notes nothing. Past `notAfter` no attempt starts, and one in flight is abandoned.
+   */
+  async function call(operation: string, send: (idempotencyKeyOf: (key: string) => string, signal: AbortSignal | undefined) => Promise<ProviderResponse>, bounds: AuthorizeOptions = {}): Promise<ProviderResponse> {
+    let sent = false;
+    const once = async (keyOf: (key: string) => string, signal: AbortSignal | undefined) => {
+      const remainingMs = bounds.notAfter === undefined ? undefined : bounds.notAfter - Date.now();
+      if (remainingMs !== undefined && remainingMs <= 0) throw new ProviderUnavailableError(`payment provider ${operation} not attempted: the saga deadline is too close`);
+      if (!sent) {
+        sent = true;
+        await bounds.beforeSend?.();
+      }
+      const signals = [signal, remainingMs === undefined ? undefined : AbortSignal.timeout(remainingMs)].filter((candidate): candidate is AbortSignal => candidate !== undefined);
+      return send(keyOf, signals.length > 1 ? AbortSignal.any(signals) : signals[0]);
+    };
     const { resilience } = options;
-    if (!resilience) return postOnce(operation, path, idempotencyKey, body, AbortSignal.timeout(options.timeoutMs));
+    if (!resilience) return once((key) => key, AbortSignal.timeout(options.timeoutMs));
     const policy = resilience.current();
-    const keyOf = policy.sendIdempotencyKeys || policy.settings.alwaysSendIdempotencyKeys ? () => idempotencyKey : () => `${idempotencyKey}~${randomUUID()}`;
+    const keyOf = policy.sendIdempotencyKeys || policy.settings.alwaysSendIdempotencyKeys ? (key: string) => key : (key: string) => `${key}~${randomUUID()}`;
     try {
-      return await resilience.caller.call(({ signal }) => postOnce(operation, path, keyOf(), body, signal), {
+      return await resilience.caller.call(({ signal }) => once(keyOf, signal), {
         settings: policy.settings,
         deadline: policy.deadline,
         operation: `provider ${operation}`,
@@ -103,14 +124,18 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
     }
   }
 
-  async function postOnce(operation: string, path: string, idempotencyKey: string, body: unknown, signal: AbortSignal | undefined): Promise<ProviderResponse> {
+  async function exchange(operation: string, request: { method: 'GET' | 'POST'; path: string; idempotencyKey?: string; body?: unknown }, signal: AbortSignal | undefined): Promise<ProviderResponse> {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey },
-        body: JSON.stringify(body),
+      const response = await fetch(`${baseUrl}${request.path}`, {
+        method: request.method,
+        headers: {
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(request.idempotencyKey === undefined ? {} : { 'idempotency-key': request.idempotencyKey }),
+        },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
         // A redirect would turn the POST into a GET somewhere else: a misconfigured URL, not an answer.
         redirect: 'error',
         ...(signal ? { signal } : {}),
@@ -140,14 +165,12 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
     throw new ProviderUnavailableError(`payment provider ${operation} answered HTTP ${status}`);
   }
 
+  const post = (operation: string, path: string, idempotencyKey: string, body: unknown, bounds?: AuthorizeOptions) =>
+    call(operation, (keyOf, signal) => exchange(operation, { method: 'POST', path, idempotencyKey: keyOf(idempotencyKey), body }, signal), bounds);
+
   return {
-    async authorize({ orderId, amount, customerId }): Promise<Authorization> {
-      const response = await post('authorization', '/v1/authorizations', idempotencyKeys.authorize(orderId), {
-        orderId,
-        amountCents: amount.amountCents,
-        currency: amount.currency,
-        customerId,
-      });
+    async authorize({ orderId, amount, customerId }, bounds): Promise<Authorization> {
+      const response = await post('authorization', '/v1/authorizations', idempotencyKeys.authorize(orderId), { orderId, amountCents: amount.amountCents, currency: amount.currency, customerId }, bounds);
       const answer = authorizeResponseSchema.safeParse(response.body);
       // The charge may have happened; asking again with the same key is safe and will get a readable answer or fail loudly.
       if (!answer.success) throw new ProviderUnavailableError(`payment provider answered the authorization with an unexpected body (HTTP ${response.status})`);
@@ -162,5 +185,26 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
         throw new ProviderUnavailableError(`payment provider answered the refund with an unexpected body (HTTP ${response.status})`);
       }
     },
+
+    async findAuthorization(orderId): Promise<Authorization | undefined> {
+      const response = await call('look-up', (_, signal) => exchange('look-up', { method: 'GET', path: `/v1/authorizations?orderId=${encodeURIComponent(orderId)}` }, signal));
+      const page = searchResponseSchema.safeParse(response.body);
+      if (!page.success) throw new ProviderUnavailableError(`payment provider answered the look-up with an unexpected body (HTTP ${response.status})`);
+      return heldAuthorization(page.data.items);
+    },
   };
+}
+
+/**
+ * What the provider's records for an order amount to: the authorization
+ * that took money (held or already refunded: either way it was made), else
+ * the decline, else nothing. One order has at most one of each under its key;
+ * should a naive client have left several, the one that took money wins,
+ * since that is the one a cancelled order must give back.
+ */
+export function heldAuthorization(items: readonly SearchItem[]): Authorization | undefined {
+  const charged = items.find((item) => item.status === 'AUTHORIZED') ?? items.find((item) => item.status === 'REFUNDED');
+  if (charged) return { outcome: 'AUTHORIZED', authorizationId: charged.authorizationId };
+  const declined = items.find((item) => item.status === 'DECLINED');
+  return declined ? { outcome: 'DECLINED', reason: declined.declineReason ?? 'DECLINED' } : undefined;
 }

@@ -9,12 +9,30 @@ export interface PaymentRepository {
   /** Moves the row from `change.from` to `change.to` and writes the outbox rows atomically; false if it was no longer in `change.from`. */
   transition(orderId: string, change: PaymentChange, events: PendingEvent[], cause: Causation): Promise<boolean>;
   /**
-   * Notes, before the provider is asked, that it may be about to take money
-   * for the order. A later delivery that finds the order cancelled reads it to
-   * know whether an answer may have been lost on the way back.
+   * Notes, just before a request leaves for the provider (never when the
+   * resilience layer refuses to send it), that the provider may be about to
+   * take money for the order. A later delivery reads it to know whether an
+   * answer may have been lost on the way back, and so must be looked up.
    */
-  recordAttempt(orderId: string, attempt: { at: string; eventId: string }): Promise<void>;
-  hasAttempt(orderId: string): Promise<boolean>;
+  recordAttempt(orderId: string, attempt: AuthorizationAttempt): Promise<void>;
+  /** The latest attempt noted for the order, or undefined when no request was ever sent for it. */
+  lastAttempt(orderId: string): Promise<AuthorizationAttempt | undefined>;
+}
+
+export interface AuthorizationAttempt {
+  /** When the request was sent (ISO): against the provider's key retention, it says whether a retry under the same key is still a replay. */
+  at: string;
+  eventId: string;
+}
+
+export interface AuthorizeOptions {
+  /** Runs once, just before the first request leaves; a failure here sends nothing. */
+  beforeSend?: () => Promise<void>;
+  /**
+   * Epoch ms after which no request may still be in flight: the saga deadline
+   * minus its margin. No attempt starts past it, and one in flight is abandoned at it.
+   */
+  notAfter?: number;
 }
 
 /**
@@ -23,8 +41,15 @@ export interface PaymentRepository {
  * charges twice.
  */
 export interface PaymentProvider {
-  authorize(request: { orderId: string; amount: Money; customerId: string }): Promise<Authorization>;
+  authorize(request: { orderId: string; amount: Money; customerId: string }, options?: AuthorizeOptions): Promise<Authorization>;
   refund(request: { orderId: string; authorizationId: string }): Promise<void>;
+  /**
+   * What the provider holds for the order, found by the order id (the
+   * merchant's reference, which it keeps for good), not by the Idempotency-Key
+   * (which it forgets after its retention). A read: it never moves money.
+   * Undefined when the provider made no authorization for the order.
+   */
+  findAuthorization(orderId: string): Promise<Authorization | undefined>;
 }
 
 /** The provider could not answer (network, timeout, 5xx, 429) or its answer is unusable: retry later, nothing is known. */

@@ -33,8 +33,10 @@ describe('duckstore audit', () => {
     const lines = formatAuditReport(audit(snapshot, auditOptions)).join('\n');
 
     expect(lines).toMatch(/FAIL, 1 invariant\(s\) violated/);
-    expect(lines).toMatch(/6 +no lost events +FAIL/);
-    expect(lines).toMatch(/3 +stock conserved per SKU +PASS/);
+    expect(lines).toMatch(/6 +no-lost-events: no lost events +FAIL/);
+    expect(lines).toMatch(/3 +stock-conserved: stock conserved per SKU +PASS/);
+    expect(lines).toMatch(/8 +no-charge-after-cancel: no charge after cancel +PASS/);
+    expect(lines).toMatch(/authorize-then-refund 1\b/);
     expect(lines).toContain(`reservation-missing: order ${ids['out-of-stock']}`);
   });
 });

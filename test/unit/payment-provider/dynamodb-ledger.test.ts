@@ -44,6 +44,29 @@ describe('the DynamoDB ledger', () => {
     expect(sent.map((command) => command.input.Key)).toEqual([{ pk: 'AUTHID#auth_1' }, { pk: 'AUTH#order-1' }]);
   });
 
+  it('forgets a key by moving its row beside it, on condition that the key still holds that row, and re-pointing its id', async () => {
+    const { client, sent } = scriptedDocumentClient([() => ({}), throws(transactionCancelled('ConditionalCheckFailed', 'None', 'None'))]);
+    const ledger = dynamoDbLedger('ledger', client);
+
+    expect(await ledger.forgetKey(row)).toBe(true);
+    expect(await ledger.forgetKey(row)).toBe(false);
+    expect(sent[0]?.input.TransactItems).toEqual([
+      { Delete: { TableName: 'ledger', Key: { pk: 'AUTH#order-1' }, ConditionExpression: '#authorizationId = :id', ExpressionAttributeNames: { '#authorizationId': 'authorizationId' }, ExpressionAttributeValues: { ':id': 'auth_1' } } },
+      { Put: { TableName: 'ledger', Item: { pk: 'AUTH#order-1#forgotten#auth_1', ...row, keyForgotten: true }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: 'ledger', Item: { pk: 'AUTHID#auth_1', kind: 'authorization-id', idempotencyKey: 'order-1', storageKey: 'order-1#forgotten#auth_1' } } },
+    ]);
+  });
+
+  it('finds and refunds a row whose key was forgotten where it now lives', async () => {
+    const forgotten = { ...row, keyForgotten: true as const };
+    const { client, sent } = scriptedDocumentClient([() => ({ Item: { pk: 'AUTHID#auth_1', idempotencyKey: 'order-1', storageKey: 'order-1#forgotten#auth_1' } }), () => ({ Item: { pk: 'AUTH#order-1#forgotten#auth_1', ...forgotten } }), () => ({})]);
+    const ledger = dynamoDbLedger('ledger', client);
+
+    expect(await ledger.findByAuthorizationId('auth_1')).toEqual(forgotten);
+    expect(await ledger.markRefunded({ ...forgotten, status: 'REFUNDED', refundedAt: '2026-11-20T10:01:00.000Z', refundIdempotencyKey: 'refund-order-1' })).toBe(true);
+    expect(sent.map((command) => command.input.Key)).toEqual([{ pk: 'AUTHID#auth_1' }, { pk: 'AUTH#order-1#forgotten#auth_1' }, { pk: 'AUTH#order-1#forgotten#auth_1' }]);
+  });
+
   it('refunds only an AUTHORIZED row, reporting any other as false', async () => {
     const { client, sent } = scriptedDocumentClient([() => ({}), throws(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))]);
     const ledger = dynamoDbLedger('ledger', client);

@@ -204,9 +204,30 @@ describe('GET /v1/ledger', () => {
   });
 });
 
+describe('GET /v1/authorizations?orderId= (the merchant\'s search by its own reference)', () => {
+  it('finds what the provider recorded for an order, whichever key it came under, and nothing for another', async () => {
+    const ports = providerPorts();
+    await handleProviderRequest(postAuthorization(order, jsonHeaders('key-a')), ports);
+
+    const found = readResult(await handleProviderRequest(functionUrlEvent({ method: 'GET', path: '/v1/authorizations', query: { orderId: 'order-1' } }), ports));
+    const none = readResult(await handleProviderRequest(functionUrlEvent({ method: 'GET', path: '/v1/authorizations', query: { orderId: 'order-9' } }), ports));
+
+    expect(found.status).toBe(200);
+    expect(found.body.items).toEqual([expect.objectContaining({ orderId: 'order-1', status: 'AUTHORIZED', idempotencyKey: 'key-a' })]);
+    expect(none.body.items).toEqual([]);
+  });
+
+  it('answers 400 without an order id', async () => {
+    const result = readResult(await handleProviderRequest(functionUrlEvent({ method: 'GET', path: '/v1/authorizations' }), providerPorts()));
+
+    expect(result.status).toBe(400);
+    expect(result.body.type).toBe('https://duckstore.dev/problems/provider/invalid-query');
+  });
+});
+
 describe('routing', () => {
   it.each([
-    ['GET', '/v1/authorizations'],
+    ['DELETE', '/v1/authorizations'],
     ['DELETE', '/v1/authorizations/auth_1'],
     ['GET', '/v1/authorizations/auth_1/refund'],
     ['POST', '/v1/ledger'],

@@ -33,6 +33,34 @@ describe('authorize', () => {
     expect(ports.ledger.rows.size).toBe(1);
   });
 
+  it('forgets a key after its retention, as a real provider does: the same request is then a new charge, and the first stays on the books', async () => {
+    let now = new Date('2026-11-20T10:00:00.000Z');
+    const ports = providerPorts({ clock: { now: () => now }, keyRetentionSeconds: 3600 });
+    const first = await authorize(request, 'key-1', ports);
+    await refund(first.row.authorizationId, 'refund-key-1', ports);
+
+    now = new Date('2026-11-20T11:00:00.000Z');
+    const after = await authorize(request, 'key-1', ports);
+
+    expect(after.replayed).toBe(false);
+    expect(after.row.authorizationId).not.toBe(first.row.authorizationId);
+    expect((await listLedger('order-1', { limit: 10 }, ports)).rows.map((row) => [row.status, row.keyForgotten ?? false])).toEqual([
+      ['REFUNDED', true],
+      ['AUTHORIZED', false],
+    ]);
+    expect((await getAuthorization(first.row.authorizationId, ports)).status).toBe('REFUNDED');
+  });
+
+  it('still replays a key within its retention', async () => {
+    let now = new Date('2026-11-20T10:00:00.000Z');
+    const ports = providerPorts({ clock: { now: () => now }, keyRetentionSeconds: 3600 });
+    const first = await authorize(request, 'key-1', ports);
+
+    now = new Date('2026-11-20T10:59:59.000Z');
+
+    expect(await authorize(request, 'key-1', ports)).toEqual({ replayed: true, row: first.row });
+  });
+
   it('refuses the same key with a different amount', async () => {
     const ports = providerPorts();
     await authorize(request, 'key-1', ports);

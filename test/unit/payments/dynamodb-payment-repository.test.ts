@@ -81,11 +81,12 @@ describe('the DynamoDB payment repository', () => {
   });
 
   it('records an authorization attempt under its own key, expiring after the longest redelivery window', async () => {
-    const { client, sent } = scriptedDocumentClient([() => ({}), () => ({ Item: { pk: `ATTEMPT#${orderId}` } })]);
+    const { client, sent } = scriptedDocumentClient([() => ({}), () => ({ Item: { pk: `ATTEMPT#${orderId}`, at: entry.at, eventId: cause.causationId } }), () => ({})]);
     const repository = dynamoDbPaymentRepository('payments', environment, client);
 
     await repository.recordAttempt(orderId, { at: entry.at, eventId: cause.causationId });
-    const seen = await repository.hasAttempt(orderId);
+    const seen = await repository.lastAttempt(orderId);
+    const none = await repository.lastAttempt('order-never-tried');
 
     expect(sent[0]?.input.Item).toEqual({
       pk: `ATTEMPT#${orderId}`,
@@ -96,6 +97,7 @@ describe('the DynamoDB payment repository', () => {
       expiresAt: Date.parse('2026-11-20T10:00:00.000Z') / 1000 + 30 * 24 * 3600,
     });
     expect(sent[0]?.input.ConditionExpression).toBeUndefined();
-    expect(seen).toBe(true);
+    expect(seen).toEqual({ at: entry.at, eventId: cause.causationId });
+    expect(none).toBeUndefined();
   });
 });
