@@ -7,10 +7,11 @@ import { OrderConfirmed } from './events/order-confirmed';
 import { OrderPlaced } from './events/order-placed';
 import { OrderTimedOut } from './events/order-timed-out';
 import { PaymentAuthorized } from './events/payment-authorized';
-import { PaymentDeclined } from './events/payment-declined';
+import { deadlinePassedDeclineReason, PaymentDeclined } from './events/payment-declined';
 import { PaymentRefunded } from './events/payment-refunded';
 
 export {
+  deadlinePassedDeclineReason,
   InventoryRejected,
   InventoryReleased,
   InventoryReserved,

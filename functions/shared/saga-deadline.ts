@@ -1,16 +1,24 @@
+import { optionalWholeNumber } from './config';
+
 /**
  * The saga deadline as every participant reads it (docs/resilience.md,
  * "Deadline-aware participants"). Orders cancels a still-PENDING order at its
- * deadline; a participant therefore never starts a side effect that could
- * complete after `deadline − margin`. The margin covers two things at once:
- * the clock skew between any two clocks involved (Lambda hosts, the provider;
- * assumed ≤ 1 s, which Amazon Time Sync keeps with room to spare) and the time
- * a provider may still take to act on a request the caller already abandoned.
- * With the default of 5 s, an authorization is created at least ~4 s before
- * the order can be cancelled for its deadline, so "authorized after the
- * cancellation" cannot happen while skew plus provider lag stay under 5 s.
+ * deadline, never before; a participant therefore never starts a side effect
+ * that could complete after `deadline − margin`. The margin covers two things
+ * at once: the longest a provider may take to act on a request it has
+ * received (the caller abandons its request at `deadline − margin`, but the
+ * provider may still be working on it; the simulator's cap is 9 s, its
+ * `maxLatencyMs`) and the clock skew between the clocks involved (Lambda
+ * hosts, the provider; assumed ≤ 1 s, which Amazon Time Sync keeps with room
+ * to spare). So with the default of 10 s, every authorization exists before
+ * the order can be cancelled for its deadline: "authorized after the
+ * cancellation" cannot happen while provider lag plus skew stay under it.
+ * Set `SAGA_DEADLINE_MARGIN_MS` for a provider that can take longer.
  */
-export const defaultSagaDeadlineMarginMs = 5_000;
+export const defaultSagaDeadlineMarginMs = 10_000;
+
+/** The margin a function runs with: `SAGA_DEADLINE_MARGIN_MS`, read once at load. */
+export const sagaDeadlineMarginMs = (): number => optionalWholeNumber('SAGA_DEADLINE_MARGIN_MS', defaultSagaDeadlineMarginMs, { unit: 'milliseconds' });
 
 /** What a participant needs of an event: the metadata's deadline, or (for OrderPlaced and OrderTimedOut) the data's. */
 export interface SagaEventLike {

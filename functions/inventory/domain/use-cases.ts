@@ -1,4 +1,4 @@
-import { sagaDeadlineOf } from '#shared/saga-deadline';
+import { defaultSagaDeadlineMarginMs, sagaDeadlineOf, tooLateToStart } from '#shared/saga-deadline';
 import { decide, rejection, type InventoryEvent } from './reservation';
 import type { Clock, ReservationRepository } from './ports';
 
@@ -18,12 +18,13 @@ export class ReservationContentionError extends Error {
  * 2. OrderPlaced: in one transaction take the stock, write the HELD reservation and InventoryReserved.
  *    OrderCancelled: in one transaction release the HELD reservation, give the stock back and write InventoryReleased.
  * Alternatives: not enough stock, so a REJECTED reservation and InventoryRejected
- * are written instead; a cancellation that arrives before its order writes a
+ * are written instead; past the saga deadline minus the margin nothing is
+ * reserved (the order's cancellation voids it when it arrives); a cancellation that arrives before its order writes a
  * VOID reservation, so the late OrderPlaced is ignored. Every write is
  * conditional; when another delivery wrote first, the decision is made again
  * on the fresh state (which then says ignore, or release what was just held).
  */
-export async function applyOrderEvent(event: InventoryEvent, ports: { reservations: ReservationRepository; clock: Clock }): Promise<string> {
+export async function applyOrderEvent(event: InventoryEvent, ports: { reservations: ReservationRepository; clock: Clock; sagaDeadlineMarginMs?: number }): Promise<string> {
   const orderId = event.data.orderId;
   const cause = { correlationId: orderId, causationId: event.metadata.eventId, deadline: sagaDeadlineOf(event) };
   // A failed conditional write means the row moved, and a row moves at most
@@ -35,6 +36,8 @@ export async function applyOrderEvent(event: InventoryEvent, ports: { reservatio
       case 'ignore':
         return `ignored ${event.metadata.type}: ${decision.why}`;
       case 'reserve': {
+        // The order is about to be cancelled for its deadline: stock held now would only be released again.
+        if (tooLateToStart(event, ports.clock.now(), ports.sagaDeadlineMarginMs ?? defaultSagaDeadlineMarginMs)) return 'ignored OrderPlaced: past its saga deadline minus the margin, the order is being cancelled: nothing reserved';
         const result = await ports.reservations.reserve(decision.reservation, decision.events, cause);
         if (result.kind === 'reserved') return 'reserved';
         if (result.kind === 'exists') continue;

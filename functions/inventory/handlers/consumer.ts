@@ -1,11 +1,12 @@
 import { subscriptions } from '#contracts/subscriptions';
 import { requireEnv } from '#shared/config';
 import { eventConsumer } from '#shared/event-consumer';
+import { sagaDeadlineMarginMs } from '#shared/saga-deadline';
 import { dynamoDbReservationRepository } from '../adapters/dynamodb-reservation-repository';
 import { applyOrderEvent } from '../domain/use-cases';
 
 const clock = { now: () => new Date() };
-const ports = { reservations: dynamoDbReservationRepository(requireEnv('TABLE_NAME'), { region: requireEnv('AWS_REGION'), now: clock.now }), clock };
+const ports = { reservations: dynamoDbReservationRepository(requireEnv('TABLE_NAME'), { region: requireEnv('AWS_REGION'), now: clock.now }), clock, sagaDeadlineMarginMs: sagaDeadlineMarginMs() };
 
 /** Reserves stock for placed orders and gives it back when they are cancelled. */
 export const handler = eventConsumer(subscriptions.inventory, {

@@ -1,5 +1,5 @@
 import { catalog, isCatalogSku } from '#contracts/catalog';
-import { OrderCancelled, OrderConfirmed, OrderPlaced, OrderTimedOut, type InventoryRejected, type PaymentAuthorized, type PaymentDeclined } from '#contracts/events';
+import { deadlinePassedDeclineReason, OrderCancelled, OrderConfirmed, OrderPlaced, OrderTimedOut, type InventoryRejected, type PaymentAuthorized, type PaymentDeclined } from '#contracts/events';
 import type { EventDetail } from '#contracts/envelope';
 import type { PlaceOrderRequest } from '#contracts/api';
 import type { CancellationReason, Money, OrderLine, OrderStatus } from '#contracts/primitives';
@@ -134,7 +134,8 @@ export function decide(order: Order, event: SagaEvent): Decision {
     case 'InventoryRejected':
       return cancel(order, 'OUT_OF_STOCK');
     case 'PaymentDeclined':
-      return cancel(order, 'PAYMENT_DECLINED');
+      // Payments declines by itself only when the deadline is too close to ask the provider: a deadline cancellation.
+      return cancel(order, (event as EventDetail<typeof PaymentDeclined>).data.reason === deadlinePassedDeclineReason ? 'SAGA_DEADLINE' : 'PAYMENT_DECLINED');
     case 'OrderTimedOut':
       return cancel(order, 'SAGA_DEADLINE');
     case 'PaymentAuthorized':

@@ -19,6 +19,14 @@ export class UnknownOrderError extends Error {
   }
 }
 
+/** Retryable: a deadline timer delivered before the deadline (a scheduler firing early) comes back once it has passed. */
+export class DeadlineNotReachedError extends Error {
+  override readonly name = 'DeadlineNotReachedError';
+  constructor(orderId: string, deadline: string) {
+    super(`order ${orderId} timed out before its deadline ${deadline}; retry after it`);
+  }
+}
+
 /** The hash ignores item order: the same items in another order are the same request. */
 export function requestHash(request: PlaceOrderRequest): string {
   const canonical = { customerId: request.customerId, items: [...request.items].sort((a, b) => a.sku.localeCompare(b.sku)) };
@@ -86,6 +94,9 @@ async function apply(event: SagaEvent, ports: SagaPorts): Promise<Applied> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const order = await ports.orders.get(orderId);
     if (!order) throw new UnknownOrderError(orderId);
+    // A deadline cancellation happens at the deadline, never before: participants stop starting side effects a margin
+    // before it (functions/shared/saga-deadline.ts), and that is what rules out a charge after the cancellation.
+    if (event.metadata.type === 'OrderTimedOut' && order.status === 'PENDING' && ports.clock.now() < new Date(order.deadline)) throw new DeadlineNotReachedError(orderId, order.deadline);
     const decision = decide(order, event);
     if (decision.kind === 'ignore') return { moved: false, outcome: `ignored ${event.metadata.type}: ${decision.why}` };
     const entry = {

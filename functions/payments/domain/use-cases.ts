@@ -1,3 +1,4 @@
+import { deadlinePassedDeclineReason } from '#contracts/events';
 import type { Causation } from '#shared/outbox';
 import { defaultSagaDeadlineMarginMs, lastMomentForSideEffects, sagaDeadlineOf, tooLateToStart } from '#shared/saga-deadline';
 import { decide, reconcile, refunded, settle, type Authorization, type InventoryReservedEvent, type OrderCancelledEvent, type Payment, type PaymentsEvent } from './payment';
@@ -28,9 +29,6 @@ export interface PaymentPolicy {
 }
 
 export const defaultPaymentPolicy: PaymentPolicy = { sagaDeadlineMarginMs: defaultSagaDeadlineMarginMs, providerKeyRetentionMs: 23 * 3600_000 };
-
-/** The reason of a decline payments gives itself, without asking the provider, when the saga deadline is too close. */
-export const deadlinePassedReason = 'DEADLINE_PASSED';
 
 /**
  * An earlier request may still land at the provider (it was abandoned less
@@ -97,7 +95,7 @@ async function authorizationFor(event: InventoryReservedEvent, ports: PaymentPor
     const deadline = sagaDeadlineOf(event);
     if (tooLate && deadline !== undefined && now.getTime() < Date.parse(deadline)) throw new AuthorizationUncertainError(orderId);
   }
-  if (tooLate) return { outcome: 'DECLINED', reason: deadlinePassedReason };
+  if (tooLate) return { outcome: 'DECLINED', reason: deadlinePassedDeclineReason };
   return askProvider(event, ports, policy);
 }
 

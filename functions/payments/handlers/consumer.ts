@@ -5,6 +5,7 @@ import { optionalWholeNumber, requireEnv } from '#shared/config';
 import { currentControls } from '#shared/controls';
 import { eventConsumer } from '#shared/event-consumer';
 import { logger } from '#shared/powertools';
+import { sagaDeadlineMarginMs } from '#shared/saga-deadline';
 import { systemClock } from '#shared/resilience/clock';
 import { Deadline } from '#shared/resilience/deadline';
 import { activeResilienceProfile } from '#shared/resilience/profiles';
@@ -13,7 +14,7 @@ import { resilientCaller } from '#shared/resilience/resilient-call';
 import { observedResilience } from '#shared/resilience/telemetry';
 import { dynamoDbPaymentRepository } from '../adapters/dynamodb-payment-repository';
 import { httpPaymentProvider, type ProviderCallPolicy } from '../adapters/http-payment-provider';
-import { authorizePayment, cancelPayment } from '../domain/use-cases';
+import { authorizePayment, cancelPayment, defaultPaymentPolicy } from '../domain/use-cases';
 
 const clock = { now: () => new Date() };
 const callTimeoutMs = optionalWholeNumber('PROVIDER_TIMEOUT_MS', 3000, { unit: 'milliseconds', positive: true });
@@ -35,6 +36,10 @@ const ports = {
   payments: dynamoDbPaymentRepository(requireEnv('TABLE_NAME'), { region: requireEnv('AWS_REGION'), now: clock.now }),
   provider: httpPaymentProvider({ baseUrl: requireEnv('PROVIDER_URL'), timeoutMs: callTimeoutMs, resilience: { caller, current: () => policy } }),
   clock,
+  policy: {
+    sagaDeadlineMarginMs: sagaDeadlineMarginMs(),
+    providerKeyRetentionMs: optionalWholeNumber('PROVIDER_KEY_RETENTION_SECONDS', defaultPaymentPolicy.providerKeyRetentionMs / 1000, { unit: 'seconds', positive: true }) * 1000,
+  },
 };
 
 const consume = eventConsumer(subscriptions.payments, {

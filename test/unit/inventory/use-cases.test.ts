@@ -39,6 +39,19 @@ describe('applyOrderEvent on OrderPlaced', () => {
     expect(inventory.outbox[0]!.detail.data).toMatchObject({ customerId: event.data.customerId, total: event.data.total });
   });
 
+  it('reserves nothing once its saga deadline minus the margin has passed: the order is being cancelled', async () => {
+    const inventory = inMemoryInventory({ 'DUCK-CLASSIC': 10 });
+    const event = orderPlaced();
+
+    const outcome = await applyOrderEvent(event, { reservations: inventory.repository, clock: fixedClock('2025-01-01T12:04:56.000Z') });
+    const cancelled = await applyOrderEvent(orderCancelled({ orderId: event.data.orderId, reason: 'SAGA_DEADLINE' }), { reservations: inventory.repository, clock: fixedClock('2025-01-01T12:05:01.000Z') });
+
+    expect(outcome).toMatch(/^ignored OrderPlaced: past its saga deadline/);
+    expect(inventory.stock.get('DUCK-CLASSIC')).toBe(10);
+    expect(inventory.outbox).toEqual([]);
+    expect(cancelled).toBe('voided: cancelled before placed');
+  });
+
   it('rejects the order and takes nothing when one line is short of stock', async () => {
     const inventory = inMemoryInventory({ 'DUCK-CLASSIC': 10, 'DUCK-LIMITED': 1 });
     const event = orderPlaced({ lines: [{ sku: 'DUCK-CLASSIC', quantity: 4 }, { sku: 'DUCK-LIMITED', quantity: 2 }] });

@@ -40,7 +40,8 @@ async function pendingOrder(distinct: Outcome[], items: { sku: string; quantity:
   const store = inMemoryOrders({ clock });
   const timers = inMemoryTimers();
   const ports = { orders: store.repository, clock, timers: timers.timers };
-  const { orderId } = await placeOrder({ request: { customerId: 'cust-7f3a21', items }, idempotencyKey, principal: 'cognito-sub-7f3a21' }, { ...ports, sagaDeadlineSeconds: 300 });
+  // A deadline that has passed by the first delivery: OrderTimedOut is then what a timer delivers, at or after the deadline.
+  const { orderId } = await placeOrder({ request: { customerId: 'cust-7f3a21', items }, idempotencyKey, principal: 'cognito-sub-7f3a21' }, { ...ports, sagaDeadlineSeconds: 0 });
   return { store, timers, ports, orderId, events: distinct.map((outcome) => outcomeEvent[outcome](orderId)) };
 }
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PlaceOrderRequest } from '#contracts/api';
-import { OrderPlaced } from '#contracts/events';
+import { deadlinePassedDeclineReason, OrderPlaced, PaymentDeclined } from '#contracts/events';
 import type { EventDetail } from '#contracts/envelope';
+import { eventDetail } from '../../helpers/events-envelope';
 import { orderTimedOutEventId, UnknownSkuError } from '../../../functions/orders/domain/order';
 import {
   applySagaEvent,
   armDeadline,
+  DeadlineNotReachedError,
   IdempotencyKeyReusedError,
   minimumTimerLeadSeconds,
   placeOrder,
@@ -139,7 +141,8 @@ describe('requestHash', () => {
 });
 
 describe('applySagaEvent', () => {
-  const sagaPorts = (store: InMemoryOrders, timers = inMemoryTimers()) => ({ orders: store.repository, clock: fixedClock('2025-03-14T09:27:00.000Z'), timers: timers.timers });
+  // Past the orders' deadline (placed 09:26:53.589, 300 s): a timer only delivers OrderTimedOut then.
+  const sagaPorts = (store: InMemoryOrders, timers = inMemoryTimers()) => ({ orders: store.repository, clock: fixedClock('2025-03-14T09:32:00.000Z'), timers: timers.timers });
 
   it('confirms a pending order on PaymentAuthorized and emits OrderConfirmed caused by that event', async () => {
     const store = inMemoryOrders();
@@ -151,10 +154,10 @@ describe('applySagaEvent', () => {
     expect(outcome).toBe('order CONFIRMED');
     const order = store.orders.get(orderId);
     expect(order?.status).toBe('CONFIRMED');
-    expect(order?.updatedAt).toBe('2025-03-14T09:27:00.000Z');
+    expect(order?.updatedAt).toBe('2025-03-14T09:32:00.000Z');
     expect(order?.history).toEqual([
       expect.objectContaining({ status: 'PENDING', reason: 'placed' }),
-      { status: 'CONFIRMED', at: '2025-03-14T09:27:00.000Z', reason: 'PaymentAuthorized', eventId: authorized.metadata.eventId },
+      { status: 'CONFIRMED', at: '2025-03-14T09:32:00.000Z', reason: 'PaymentAuthorized', eventId: authorized.metadata.eventId },
     ]);
     expect(store.emitted().at(-1)).toEqual({
       detailType: 'OrderConfirmed',
@@ -178,7 +181,7 @@ describe('applySagaEvent', () => {
 
     expect(outcome).toBe('order CANCELLED');
     expect(store.orders.get(orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: reason });
-    expect(store.orders.get(orderId)?.history.at(-1)).toEqual({ status: 'CANCELLED', at: '2025-03-14T09:27:00.000Z', reason, eventId: event.metadata.eventId });
+    expect(store.orders.get(orderId)?.history.at(-1)).toEqual({ status: 'CANCELLED', at: '2025-03-14T09:32:00.000Z', reason, eventId: event.metadata.eventId });
     expect(store.emitted().at(-1)).toEqual({
       detailType: 'OrderCancelled',
       detail: {
@@ -186,6 +189,25 @@ describe('applySagaEvent', () => {
         data: { orderId, customerId: 'cust-7f3a21', reason },
       },
     });
+  });
+
+  it('cancels for the deadline (SAGA_DEADLINE) when payments declined by itself because the deadline was too close', async () => {
+    const store = inMemoryOrders();
+    const orderId = await placedOrder(store);
+
+    await applySagaEvent(eventDetail(PaymentDeclined, { orderId, reason: deadlinePassedDeclineReason }), sagaPorts(store));
+
+    expect(store.orders.get(orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'SAGA_DEADLINE' });
+  });
+
+  it('refuses, for a retry, a deadline timer that fires before the deadline, and moves nothing', async () => {
+    const store = inMemoryOrders();
+    const orderId = await placedOrder(store);
+
+    const early = applySagaEvent(sagaEvents.orderTimedOut(orderId), { ...sagaPorts(store), clock: fixedClock('2025-03-14T09:31:50.000Z') });
+
+    await expect(early).rejects.toBeInstanceOf(DeadlineNotReachedError);
+    expect(store.orders.get(orderId)?.status).toBe('PENDING');
   });
 
   it('ignores a duplicate of the event that already moved the order', async () => {
