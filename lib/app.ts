@@ -11,6 +11,7 @@ export const settingKeys = {
   providerUrl: 'duckstore:providerUrl',
   sagaDeadlineSeconds: 'duckstore:sagaDeadlineSeconds',
   deadlineSweepGraceSeconds: 'duckstore:deadlineSweepGraceSeconds',
+  outboxSweepBoundSeconds: 'duckstore:outboxSweepBoundSeconds',
   faultInjection: 'duckstore:faultInjection',
   fis: 'duckstore:fis',
   fisExtensionLayerArn: 'duckstore:fisExtensionLayerArn',
@@ -42,6 +43,8 @@ function readSettings(app: App): DeploymentSettings {
   const providerUrl: unknown = app.node.tryGetContext(settingKeys.providerUrl);
   const sagaDeadlineSeconds = wholeSeconds(app, settingKeys.sagaDeadlineSeconds, 300, minimumSagaDeadlineSeconds);
   const sweepGraceSeconds = wholeSeconds(app, settingKeys.deadlineSweepGraceSeconds, 60, 0);
+  // At least the relay's own retries (about a second) and a stream's usual lag: a younger row is still the relay's.
+  const outboxSweepBoundSeconds = wholeSeconds(app, settingKeys.outboxSweepBoundSeconds, 120, 10);
   // Off unless asked for: without it no function reads the control document (docs/faults.md).
   const faultInjection: unknown = app.node.tryGetContext(settingKeys.faultInjection) ?? false;
   if (![true, false, 'true', 'false'].includes(faultInjection as string)) throw new InvalidSettingError(`${settingKeys.faultInjection} must be true or false, got ${JSON.stringify(faultInjection)}`);
@@ -54,6 +57,7 @@ function readSettings(app: App): DeploymentSettings {
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     sagaDeadline: Duration.seconds(sagaDeadlineSeconds),
     deadlineSweepGrace: Duration.seconds(sweepGraceSeconds),
+    outboxSweepBound: Duration.seconds(outboxSweepBoundSeconds),
     faultInjection: faultInjection === true || faultInjection === 'true',
     ...(typeof providerUrl === 'string' && providerUrl ? { providerUrl } : {}),
   };

@@ -45,7 +45,8 @@ export function dynamoDbUnpublishedOutbox(tableName: string, client: Client): Un
         TableName: tableName,
         IndexName: indexName,
         KeyConditionExpression: extra.cutoff ? '#shard = :shard AND #createdAt < :cutoff' : '#shard = :shard',
-        ExpressionAttributeNames: { '#shard': partitionKey, '#createdAt': sortKey },
+        // DynamoDB refuses a name the expression does not use.
+        ExpressionAttributeNames: { '#shard': partitionKey, ...(extra.cutoff ? { '#createdAt': sortKey } : {}) },
         ExpressionAttributeValues: { ':shard': shard, ...(extra.cutoff ? { ':cutoff': extra.cutoff } : {}) },
         Limit: extra.Limit,
         ...(extra.ExclusiveStartKey ? { ExclusiveStartKey: extra.ExclusiveStartKey } : {}),

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, FullBatchFailureError, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { contextNames, type EventContract, type EventDetail } from '#contracts/envelope';
@@ -70,24 +71,37 @@ export function parseRecord(subscriptions: readonly EventContract[], body: strin
 }
 
 /**
+ * A consumer's use cases made idempotent on the envelope `eventId`, never on
+ * the SQS messageId: a redriven, replayed, or twice-published event (the
+ * outbox relay and sweeper racing) is applied once, and its copies get the
+ * first outcome. Exported so tests run the same keying over an in-memory store.
+ */
+export function idempotentOnEventId(
+  handler: (detail: EventDetail<EventContract>) => Promise<string>,
+  options: { persistenceStore: BasePersistenceLayer; component: string; ttlSeconds?: number },
+) {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'metadata.eventId',
+    expiresAfterSeconds: options.ttlSeconds ?? 7 * 24 * 3600,
+  });
+  // A stable prefix keeps idempotency records valid across function renames and redeploys.
+  const apply = makeIdempotent(handler, { persistenceStore: options.persistenceStore, config, keyPrefix: options.component });
+  return { config, apply };
+}
+
+/**
  * The one SQS consumer of a context: Powertools batch processing with partial
  * failures, idempotency keyed on the envelope eventId (a redriven message has a
  * new SQS messageId but the same eventId), and poison messages dead-lettered at
  * once with their reason so they never block or slow the rest of the batch.
  */
 export function eventConsumer<const S extends readonly EventContract[]>(subscriptions: S, spec: EventConsumerSpec<NoInfer<S>>) {
-  const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: 'metadata.eventId',
-    expiresAfterSeconds: spec.idempotencyTtlSeconds ?? 7 * 24 * 3600,
-  });
   // With fault injection deployed, the store can be made to fail (docs/faults.md); otherwise it is the plain DynamoDB layer.
   const persistenceStore = new FaultInjectingPersistenceLayer({ tableName: spec.idempotencyTableName, awsSdkV3Client: dynamoDb() });
   const handlers = spec.handlers as unknown as Record<string, (detail: EventDetail<EventContract>) => Promise<string>>;
-
-  const apply = makeIdempotent(
+  const { config: idempotencyConfig, apply } = idempotentOnEventId(
     async (detail: EventDetail<EventContract>): Promise<string> => handlers[detail.metadata.type]!(detail),
-    // A stable prefix keeps idempotency records valid across function renames and redeploys.
-    { persistenceStore, config: idempotencyConfig, keyPrefix: spec.component },
+    { persistenceStore, component: spec.component, ...(spec.idempotencyTtlSeconds ? { ttlSeconds: spec.idempotencyTtlSeconds } : {}) },
   );
 
   // The context this consumer belongs to (its Powertools service is the context, or `<context>-<part>`), for trace annotations.

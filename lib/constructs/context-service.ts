@@ -1,4 +1,5 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import type { ContextName } from '../../functions/contracts/envelope';
@@ -8,10 +9,15 @@ import type { DuckStoreFunctionProps } from './duckstore-function';
 import { EventConsumer } from './event-consumer';
 import { OutboxRelay } from './outbox-relay';
 
+/** The margin participants keep before the saga deadline (functions/shared/saga-deadline.ts explains the 10 s). */
+export const defaultSagaDeadlineMargin = Duration.seconds(10);
+
 export interface ContextServiceProps {
   readonly bus: IEventBus;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** How old an unpublished outbox row must be before the outbox sweeper publishes it. @default 120 seconds */
+  readonly outboxSweepBound?: Duration;
 }
 
 export interface ContextServiceSpec {
@@ -27,7 +33,7 @@ export interface ContextServiceSpec {
 /**
  * What every bounded context has: its tables, one consumer of the events it
  * subscribes to (rule pattern from the contracts), and, if it emits events,
- * the outbox relay on its table's stream.
+ * the outbox relay on its table's stream and the outbox sweeper behind it.
  */
 export class ContextService extends Construct {
   readonly tables: ContextTables;
@@ -57,7 +63,17 @@ export class ContextService extends Construct {
     this.tables.state.grantReadWriteData(this.consumer.function);
     this.tables.idempotency.grantReadWriteData(this.consumer.function);
     if (spec.emitsEvents) {
-      this.relay = new OutboxRelay(this, 'Relay', { table: this.tables.state, bus: props.bus, serviceName: `${spec.context}-relay` });
+      this.relay = new OutboxRelay(this, 'Relay', {
+        table: this.tables.state,
+        bus: props.bus,
+        context: spec.context,
+        ...(props.outboxSweepBound ? { sweepBound: props.outboxSweepBound } : {}),
+      });
+      // Every function granted on the table (consumer, relay, sweeper, and the context's own) gets its indexes too.
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.tables.state.node.defaultChild as CfnTable)}.Arn>/index/*]`,
+        reason: "Table grants include the table's indexes (<table>/index/*): the unpublished-outbox index the outbox sweeper queries, and on the orders table also the pending-orders index of the deadline sweep and load shedding.",
+      });
     }
   }
 }

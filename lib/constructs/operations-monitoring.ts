@@ -29,6 +29,12 @@ export const operationsThresholds = {
   deadLetterAgeSeconds: 3600,
   /** The relay is a minute behind its stream: events reach consumers late; the saga deadline is minutes. */
   iteratorAgeMs: 60_000,
+  /**
+   * The oldest unpublished outbox row is five minutes old: past the sweeper's
+   * bound (2 min) it has had three runs to publish it and all failed. At
+   * least bound + 3 sweep intervals when those are set longer.
+   */
+  outboxOldestUnpublishedSeconds: 300,
   /** Five failed invocations in five minutes: more than a crash or two (retries absorb those). */
   consumerErrors: 5,
   /** Any throttle: the mapping's max concurrency should keep a consumer below its limit. */
@@ -46,7 +52,8 @@ export interface OperationsMonitoringProps {
 
 /**
  * The on-call view of one region: the alarms the building blocks do not make
- * themselves (age of the oldest dead letter, relay iterator age, consumer
+ * themselves (age of the oldest dead letter, relay iterator age, age of the
+ * oldest unpublished outbox row, consumer
  * errors and throttles, forwarding backlog, circuit breaker open), each
  * naming its runbook, and the dashboard an on-call engineer opens first.
  * Found by walking the stack, so no consumer, relay or forwarder can be
@@ -107,6 +114,14 @@ export class OperationsMonitoring extends Construct {
         3,
       );
       alarm(`${name(relay)}Errors`, `${name(relay)} failed invocations: outbox rows wait.`, runbooks.outboxRelay, relay.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), operationsThresholds.consumerErrors);
+      // Every row the stream gave up on, lost or never saw is still in the outbox: its age is the one measure of "an event is late".
+      alarm(
+        `${name(relay)}OldestUnpublished`,
+        `The oldest unpublished ${relay.context} outbox row has waited past the sweeper's bound for several runs: the sweeper cannot publish it (EventBridge refusing, a bad row, the sweeper failing).`,
+        runbooks.outboxRelay,
+        relay.metricOldestUnpublishedAge(),
+        Math.max(operationsThresholds.outboxOldestUnpublishedSeconds, relay.sweepBound.toSeconds() + 3 * relay.sweepInterval.toSeconds()),
+      );
     }
     for (const forwarder of forwarders) {
       const queue = forwarder.consumer.queue;
@@ -148,7 +163,12 @@ export class OperationsMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Outbox relay iterator age (ms)', left: relays.map((relay) => relay.function.metric('IteratorAge', { label: name(relay), period: Duration.minutes(1), statistic: 'Maximum' })), width: 8 }),
+      new GraphWidget({
+        title: 'Outbox: relay iterator age (ms), oldest unpublished row (s)',
+        left: relays.map((relay) => relay.function.metric('IteratorAge', { label: name(relay), period: Duration.minutes(1), statistic: 'Maximum' })),
+        right: relays.map((relay) => relay.metricOldestUnpublishedAge({ label: `${relay.context} oldest unpublished` })),
+        width: 8,
+      }),
       new GraphWidget({
         title: 'Consumer errors and throttles',
         left: sum(consumers.map((consumer) => consumer.function.metricErrors({ period: Duration.minutes(1) })), 'errors'),

@@ -28,6 +28,8 @@ export interface DeploymentSettings {
   readonly sagaDeadline?: Duration;
   /** How long past its deadline an order waits for its own timer before the sweep cancels it. @default 1 minute */
   readonly deadlineSweepGrace?: Duration;
+  /** How old an unpublished outbox row must be before the outbox sweeper publishes it. @default 2 minutes */
+  readonly outboxSweepBound?: Duration;
   /** Deploy the run-time control document and let every function read it (docs/faults.md). @default false */
   readonly faultInjection?: boolean;
   /**
@@ -70,7 +72,7 @@ export class RegionStack extends Stack {
     const removalPolicy = settings.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.bus = new EventBus(this, 'Bus', { eventBusName, description: 'DuckStore domain events of this region' });
-    const common = { bus: this.bus, removalPolicy };
+    const common = { bus: this.bus, removalPolicy, ...(settings.outboxSweepBound ? { outboxSweepBound: settings.outboxSweepBound } : {}) };
     const contexts = contextsIn(props.topology, region);
 
     if (contexts.includes('orders')) this.orders = new OrdersService(this, 'Orders', { ...common, ...(settings.apiAuth ? { auth: settings.apiAuth } : {}), sagaDeadline: settings.sagaDeadline, deadlineSweepGrace: settings.deadlineSweepGrace });
