@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import type { Sku } from '#contracts/catalog';
+import { queueNames, SagaWorld, type DeliveryFaults, type QueueName } from './world';
+
+/** The model holds nothing of its own: what is checked is the world's state after quiescence, by the auditor. */
+type Model = object;
+export type SagaCommand = fc.AsyncCommand<Model, SagaWorld>;
+
+const command = (label: string, run: (world: SagaWorld) => Promise<unknown> | unknown): SagaCommand => ({
+  check: () => true,
+  run: async (_model, world) => {
+    await run(world);
+  },
+  toString: () => label,
+});
+
+/** A queue by name: deliveries pick from it, or from the next queue in `queueNames` order with a visible message. */
+const queueIndex = (queue: QueueName) => queueNames.indexOf(queue);
+const faultLabel = (faults: DeliveryFaults) => Object.keys(faults).filter((name) => faults[name as keyof DeliveryFaults]).join('+');
+
+/** The commands, by name, so a regression case reads as the sequence that broke. */
+export const saga = {
+  place: (items: { sku: Sku; quantity: number }[]) => command(`place(${items.map((item) => `${item.sku}×${item.quantity}`).join(',')})`, (world) => world.placeOrder(items)),
+  /** The client retries an earlier POST with the same Idempotency-Key and body (its first answer was lost). */
+  retryPost: (which: number) => command(`retryPost(${which})`, (world) => world.placeOrder([], which)),
+  deliver: (queue: QueueName, pick = 0, faults: DeliveryFaults = {}) =>
+    command(`deliver(${queue}, ${pick}${faultLabel(faults) ? `, ${faultLabel(faults)}` : ''})`, (world) => world.deliver(queueIndex(queue), pick, faults)),
+  deliverConcurrently: (first: QueueName, second: QueueName, pick = 0) =>
+    command(`deliverConcurrently(${first}, ${second}, ${pick})`, (world) => world.deliverConcurrently([queueIndex(first), pick], [queueIndex(second), pick + 1])),
+  advance: (seconds: number) => command(`advance(${seconds}s)`, (world) => world.advance(seconds * 1000)),
+  providerOutage: (on: boolean) =>
+    command(`providerOutage(${on})`, (world) => {
+      world.link.outage = on;
+    }),
+  /** The provider acts on the next request (`lagMs` later) and its answer is lost. */
+  loseNextProviderAnswer: (lagMs: number) =>
+    command(`loseNextProviderAnswer(${lagMs}ms)`, (world) => {
+      world.link.loseNextAnswer = { lagMs };
+    }),
+  partition: (on: boolean) =>
+    command(`partition(${on})`, (world) => {
+      world.partitioned = on;
+    }),
+  redriveDlqs: () => command('redriveDlqs', (world) => world.redriveAll()),
+  replayArchives: () => command('replayArchives', (world) => world.replayArchives()),
+  expireProviderKeys: () => command('expireProviderKeys', (world) => world.expireProviderKeys()),
+};
+
+const itemsArb = fc.uniqueArray(
+  fc.record({
+    // Scarce ducks get rejected; a gold duck is above the provider's limit and declined.
+    sku: fc.constantFrom<Sku>('DUCK-CLASSIC', 'DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-LIMITED', 'DUCK-GOLD'),
+    quantity: fc.integer({ min: 1, max: 2 }),
+  }),
+  { minLength: 1, maxLength: 2, selector: (item) => item.sku },
+);
+
+const queueArb = fc.constantFrom(...queueNames);
+const faultsArb: fc.Arbitrary<DeliveryFaults> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({}) },
+  { weight: 1, arbitrary: fc.constant({ duplicate: true }) },
+  { weight: 1, arbitrary: fc.constant({ crashAfterCommit: true }) },
+  { weight: 1, arbitrary: fc.constant({ failBeforeRunning: true }) },
+);
+
+/** Weighted so that most runs carry several sagas far enough for the faults to meet them. */
+export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCommand>> =>
+  fc.commands(
+    [
+      itemsArb.map(saga.place),
+      fc.nat({ max: 4 }).map(saga.retryPost),
+      ...Array.from({ length: 6 }, () => fc.tuple(queueArb, fc.nat({ max: 3 }), faultsArb).map(([queue, pick, faults]) => saga.deliver(queue, pick, faults))),
+      fc.tuple(queueArb, queueArb, fc.nat({ max: 3 })).map(([first, second, pick]) => saga.deliverConcurrently(first, second, pick)),
+      fc.constantFrom(1, 3, 5, 10, 30, 60, 120).map(saga.advance),
+      fc.constantFrom(1, 3, 5, 10, 30, 60, 120).map(saga.advance),
+      fc.boolean().map(saga.providerOutage),
+      fc.constantFrom(0, 1000, 4000, 4900).map(saga.loseNextProviderAnswer),
+      fc.boolean().map(saga.partition),
+      fc.constant(saga.redriveDlqs()),
+      fc.constant(saga.replayArchives()),
+      fc.constant(saga.expireProviderKeys()),
+    ],
+    { maxCommands },
+  );

@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { formatAuditReport } from '../../../cli/commands/audit';
+import { audit } from '../../../functions/auditor/domain/audit';
+import type { SagaCommand } from './commands';
+import { auditSnapshot, moneyHarm } from './snapshot';
+import { SagaWorld, worldSettings } from './world';
+
+/** Runs the commands on a fresh world, as `fc.asyncModelRun` runs a generated sequence. */
+export async function runCommands(commands: Iterable<SagaCommand>): Promise<SagaWorld> {
+  const world = new SagaWorld();
+  await fc.asyncModelRun(() => ({ model: {}, real: world }), commands);
+  return world;
+}
+
+/**
+ * Heals every fault, lets the world settle, then asserts that the REAL
+ * auditor finds every invariant true and that no money moved for a
+ * cancelled order (checked on the ledger directly as well).
+ */
+export async function assertSettlesSafely(world: SagaWorld): Promise<void> {
+  await world.quiesce();
+  const report = audit(auditSnapshot(world), {
+    // Long after the last move, so that every cross-context check judges settled facts.
+    now: new Date(world.time + 3600_000),
+    outboxBound: 120,
+    grace: worldSettings.sweepGraceSeconds + worldSettings.sweepEverySeconds,
+  });
+  expect(world.harnessErrors, 'the harness itself').toEqual([]);
+  expect(report.ok, formatAuditReport(report).join('\n')).toBe(true);
+  expect(moneyHarm(world), 'money moved for a cancelled order').toEqual([]);
+  expect(report.counts.orders.PENDING, 'orders still PENDING after quiescence').toBe(0);
+}
