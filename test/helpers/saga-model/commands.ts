@@ -27,6 +27,8 @@ export const saga = {
     command(`deliver(${queue}, ${pick}${faultLabel(faults) ? `, ${faultLabel(faults)}` : ''})`, (world) => world.deliver(queueIndex(queue), pick, faults)),
   deliverConcurrently: (first: QueueName, second: QueueName, pick = 0) =>
     command(`deliverConcurrently(${first}, ${second}, ${pick})`, (world) => world.deliverConcurrently([queueIndex(first), pick], [queueIndex(second), pick + 1])),
+  /** Time passes with the system running: every message is delivered as soon as it is visible, faults and all. */
+  runFor: (seconds: number) => command(`runFor(${seconds}s)`, (world) => world.drain(world.time + seconds * 1000)),
   advance: (seconds: number) => command(`advance(${seconds}s)`, (world) => world.advance(seconds * 1000)),
   providerOutage: (on: boolean) =>
     command(`providerOutage(${on})`, (world) => {
@@ -40,6 +42,11 @@ export const saga = {
   partition: (on: boolean) =>
     command(`partition(${on})`, (world) => {
       world.partitioned = on;
+    }),
+  /** Forwarded events become visible in the other region this much later (the cross-region hop held back). */
+  crossRegionLag: (seconds: number) =>
+    command(`crossRegionLag(${seconds}s)`, (world) => {
+      world.crossRegionLagMs = seconds * 1000;
     }),
   redriveDlqs: () => command('redriveDlqs', (world) => world.redriveAll()),
   replayArchives: () => command('replayArchives', (world) => world.replayArchives()),
@@ -68,17 +75,22 @@ export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCom
   fc.commands(
     [
       itemsArb.map(saga.place),
+      itemsArb.map(saga.place),
       fc.nat({ max: 4 }).map(saga.retryPost),
       ...Array.from({ length: 6 }, () => fc.tuple(queueArb, fc.nat({ max: 3 }), faultsArb).map(([queue, pick, faults]) => saga.deliver(queue, pick, faults))),
       fc.tuple(queueArb, queueArb, fc.nat({ max: 3 })).map(([first, second, pick]) => saga.deliverConcurrently(first, second, pick)),
       fc.constantFrom(1, 3, 5, 10, 30, 60, 120).map(saga.advance),
       fc.constantFrom(1, 3, 5, 10, 30, 60, 120).map(saga.advance),
+      fc.constantFrom(0, 1, 5, 30, 120).map(saga.runFor),
+      fc.constantFrom(0, 1, 5, 30, 120).map(saga.runFor),
       fc.boolean().map(saga.providerOutage),
       fc.constantFrom(0, 1000, 4000, 4900).map(saga.loseNextProviderAnswer),
       fc.boolean().map(saga.partition),
+      fc.constantFrom(0, 5, 30, 56, 90).map(saga.crossRegionLag),
       fc.constant(saga.redriveDlqs()),
       fc.constant(saga.replayArchives()),
       fc.constant(saga.expireProviderKeys()),
     ],
-    { maxCommands },
+    // 'max': sequences up to maxCommands long (the default size keeps most under ten, too short for a fault to meet a saga).
+    { maxCommands, size: 'max' },
   );

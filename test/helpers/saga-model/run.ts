@@ -6,9 +6,9 @@ import type { SagaCommand } from './commands';
 import { auditSnapshot, moneyHarm } from './snapshot';
 import { SagaWorld, worldSettings } from './world';
 
-/** Runs the commands on a fresh world, as `fc.asyncModelRun` runs a generated sequence. */
-export async function runCommands(commands: Iterable<SagaCommand>): Promise<SagaWorld> {
-  const world = new SagaWorld();
+/** Runs the commands on a fresh world, as `fc.asyncModelRun` runs a generated sequence; `drainOrder` as in SagaWorld. */
+export async function runCommands(commands: Iterable<SagaCommand>, drainOrder: readonly number[] = []): Promise<SagaWorld> {
+  const world = new SagaWorld(drainOrder);
   await fc.asyncModelRun(() => ({ model: {}, real: world }), commands);
   return world;
 }

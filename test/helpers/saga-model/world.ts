@@ -100,13 +100,26 @@ export class SagaWorld {
   readonly idempotency = Object.fromEntries(queueNames.map((name) => [name, new Map<string, 'INPROGRESS' | 'COMPLETED'>()])) as Record<QueueName, Map<string, 'INPROGRESS' | 'COMPLETED'>>;
   /** True while the regions cannot reach each other: the forwarders fail. */
   partitioned = false;
+  /** How long a forwarded event takes to become visible in the other region's queues (a slow link, a backlog there). */
+  crossRegionLagMs = 0;
   readonly placed: PlacedOrder[] = [];
+  /** How far the run reached, so a test can tell that its runs exercised the faults at all. */
+  readonly reached = { deadLettered: 0, redriven: 0, replayed: 0, crashedAfterCommit: 0, landedLate: 0, concurrent: 0 };
   /** What went wrong in the harness itself (never a domain outcome): fails the run. */
   readonly harnessErrors: string[] = [];
 
+  /**
+   * Which visible message goes next whenever the world runs by itself (runFor,
+   * quiescence): the n-th pick takes `drainOrder[n % length] % visible`, so the
+   * generated order carries on through recovery. Empty: oldest first.
+   */
+  constructor(private readonly drainOrder: readonly number[] = []) {}
+
+  private drained = 0;
   private nextMessageId = 0;
   private nextOrder = 0;
-  private lastSweep: number = worldSettings.start;
+  /** The last sweep tick that ran or could be skipped; ticks are every `sweepEverySeconds` from the start. */
+  private sweptUpTo: number = worldSettings.start;
   private readonly relayed = { orders: 0, inventory: 0, payments: 0 };
 
   private readonly consumers: Record<QueueName, (event: Detail, origin: Region) => Promise<unknown>> = {
@@ -160,19 +173,28 @@ export class SagaWorld {
     const a = this.pickVisible(...first);
     const b = this.pickVisible(...second);
     if (!a) return;
+    if (b && b !== a) this.reached.concurrent++;
     await Promise.all([this.receive(a, {}), b && b !== a ? this.receive(b, {}) : Promise.resolve()]);
   }
 
   /** `duckstore dlq redrive` for every DLQ: each message back on its queue, same body (so the same eventId), a fresh receive count. */
   redriveAll(): void {
     for (const name of queueNames) {
-      for (const message of this.deadLetters[name].splice(0)) this.queues[name].push({ ...message, messageId: this.nextMessageId++, receiveCount: 0, visibleAt: this.time });
+      for (const message of this.deadLetters[name].splice(0)) {
+        this.reached.redriven++;
+        this.queues[name].push({ ...message, messageId: this.nextMessageId++, receiveCount: 0, visibleAt: this.time });
+      }
     }
   }
 
   /** `duckstore replay` over all time: every event each bus ever accepted goes through that bus's rules again. */
   replayArchives(): void {
-    for (const region of ['primary', 'secondary'] as const) for (const { event, origin } of [...this.archives[region]]) this.route(region, event, origin);
+    for (const region of ['primary', 'secondary'] as const) {
+      for (const { event, origin } of [...this.archives[region]]) {
+        this.reached.replayed++;
+        this.route(region, event, origin);
+      }
+    }
   }
 
   /** Moves the clock, firing on the way what falls due: provider requests in flight, deadline timers, the sweep. */
@@ -181,7 +203,7 @@ export class SagaWorld {
     for (;;) {
       const inFlight = this.link.inFlight.map((request) => request.at);
       const timers = [...this.timers.pending.values()].map((timer) => timer.fireAt.getTime());
-      const next = Math.min(...inFlight, ...timers, this.lastSweep + worldSettings.sweepEverySeconds * 1000);
+      const next = Math.min(...inFlight, ...timers, this.nextUsefulSweep());
       if (next > target) break;
       this.time = Math.max(this.time, next);
       await this.fireDue();
@@ -201,9 +223,12 @@ export class SagaWorld {
    * deadline plus the sweep's grace, until nothing is left to do.
    */
   async quiesce(): Promise<void> {
+    // A fault still on lasts a few minutes more, as an incident does before it is healed: what it breaks ends in the DLQs.
+    if (this.link.outage || this.partitioned) await this.drain(this.time + 300_000);
     this.link.outage = false;
     this.link.loseNextAnswer = undefined;
     this.partitioned = false;
+    this.crossRegionLagMs = 0;
     for (let round = 0; round < 50; round++) {
       await this.drain();
       // Past every deadline and the sweep's grace, with one more sweep: what could still move, moves.
@@ -225,17 +250,23 @@ export class SagaWorld {
     return queueNames.map((name) => `${name} ${this.queues[name].length}/${this.deadLetters[name].length}`).join(', ');
   }
 
-  /** Delivers every message, oldest first, waiting out backoffs, until the queues are empty (failures end in the DLQs). */
-  private async drain(): Promise<void> {
+  /**
+   * Lets the system run: every message is delivered once visible, in the
+   * order `drainOrder` picks (oldest first without one), the clock moving on to the next backoff, until the queues are
+   * empty (failures end in the DLQs) or, with `until`, the clock reaches it.
+   */
+  async drain(until = Infinity): Promise<void> {
     for (let step = 0; step < 5_000; step++) {
       const visible = queueNames.flatMap((name) => this.queues[name]).filter((message) => message.visibleAt <= this.time);
       if (visible.length > 0) {
-        await this.receive(visible.sort((a, b) => a.messageId - b.messageId)[0]!, {});
+        const pick = this.drainOrder.length === 0 ? 0 : this.drainOrder[this.drained++ % this.drainOrder.length]! % visible.length;
+        await this.receive(visible.sort((a, b) => a.messageId - b.messageId)[pick]!, {});
         continue;
       }
-      const waiting = queueNames.flatMap((name) => this.queues[name]).map((message) => message.visibleAt);
-      if (waiting.length === 0) return;
-      await this.advance(Math.min(...waiting) - this.time);
+      const next = Math.min(...queueNames.flatMap((name) => this.queues[name]).map((message) => message.visibleAt), until);
+      if (next === Infinity) return;
+      await this.advance(next - this.time);
+      if (next === until) return;
     }
     this.harnessErrors.push(`the queues did not drain: ${this.describeBacklog()}`);
   }
@@ -261,6 +292,7 @@ export class SagaWorld {
       if (poison || message.receiveCount >= worldSettings.maxReceiveCount) {
         queue.splice(queue.indexOf(message), 1);
         this.deadLetters[name].push(message);
+        this.reached.deadLettered++;
       } else {
         message.visibleAt = this.time + redeliveryDelaySeconds(message.receiveCount, defaultRedeliveryBackoff, () => 0.5) * 1000;
       }
@@ -290,6 +322,7 @@ export class SagaWorld {
     if (faults.crashAfterCommit) {
       // The in-progress record expires with the invocation; the message reappears after its visibility timeout.
       records.delete(eventId);
+      this.reached.crashedAfterCommit++;
       return fail(false);
     }
     if (idempotent) records.set(eventId, 'COMPLETED');
@@ -298,7 +331,7 @@ export class SagaWorld {
 
   private async forward(event: Detail, origin: Region): Promise<void> {
     if (this.partitioned) throw new Error('PutEvents to the other region failed: the regions are partitioned');
-    this.publish(otherRegion(origin), event, origin);
+    this.publish(otherRegion(origin), event, origin, this.time + this.crossRegionLagMs);
   }
 
   /** The outbox relays: every outbox row written since the last call becomes an event on its region's bus, in commit order. */
@@ -314,29 +347,43 @@ export class SagaWorld {
     for (const { event, region } of fresh) this.publish(region, event, region);
   }
 
-  private publish(region: Region, event: Detail, origin: Region): void {
+  private publish(region: Region, event: Detail, origin: Region, visibleAt = this.time): void {
     this.archives[region].push({ event, origin });
-    this.route(region, event, origin);
+    this.route(region, event, origin, visibleAt);
   }
 
   /** The bus's rules: local subscribers get a copy each; an event that originated here and has remote subscribers is forwarded once. */
-  private route(region: Region, event: Detail, origin: Region): void {
+  private route(region: Region, event: Detail, origin: Region, visibleAt = this.time): void {
     const type = event.metadata.type;
     const consumers: QueueName[] = consumersOf(type).filter((context) => regionOf[context] === region);
     if (region === 'primary' && deadlineArmingSubscription.some((contract) => contract.detailType === type)) consumers.push('arming');
     // A replay of the other region's events reaches this region's consumers only: the forwarding rule matches this region's own events.
     const forwarded = origin === region && consumersOf(type).some((context) => regionOf[context] !== region);
     if (forwarded) consumers.push(`forward-${region}`);
-    for (const name of consumers) this.enqueue(name, event, origin);
+    for (const name of consumers) this.enqueue(name, event, origin, visibleAt);
   }
 
-  private enqueue(name: QueueName, event: Detail, origin: Region): void {
-    this.queues[name].push({ messageId: this.nextMessageId++, event, origin, receiveCount: 0, visibleAt: this.time });
+  private enqueue(name: QueueName, event: Detail, origin: Region, visibleAt = this.time): void {
+    this.queues[name].push({ messageId: this.nextMessageId++, event, origin, receiveCount: 0, visibleAt });
+  }
+
+  /**
+   * The first sweep tick that can find an order past its deadline plus the
+   * grace. The ticks before it would find nothing, so skipping them changes
+   * nothing but the run time (a day's jump is 1440 ticks).
+   */
+  private nextUsefulSweep(): number {
+    const deadlines = [...this.orders.orders.values()].filter((order) => order.status === 'PENDING').map((order) => Date.parse(order.deadline));
+    if (deadlines.length === 0) return Infinity;
+    const every = worldSettings.sweepEverySeconds * 1000;
+    const from = Math.max(this.sweptUpTo + every, Math.min(...deadlines) + worldSettings.sweepGraceSeconds * 1000 + 1);
+    return worldSettings.start + Math.ceil((from - worldSettings.start) / every) * every;
   }
 
   private async fireDue(): Promise<void> {
     for (const request of this.link.inFlight.filter((candidate) => candidate.at <= this.time).sort((a, b) => a.at - b.at)) {
       this.link.inFlight.splice(this.link.inFlight.indexOf(request), 1);
+      this.reached.landedLate++;
       await request.act();
     }
     for (const timer of [...this.timers.pending.values()].filter((candidate) => candidate.fireAt.getTime() <= this.time)) {
@@ -344,8 +391,9 @@ export class SagaWorld {
       this.timers.pending.delete(timer.orderId);
       this.enqueue('orders', timer.event as Detail, 'primary');
     }
-    if (this.time - this.lastSweep >= worldSettings.sweepEverySeconds * 1000) {
-      this.lastSweep = this.time;
+    if (this.time >= this.nextUsefulSweep()) {
+      const every = worldSettings.sweepEverySeconds * 1000;
+      this.sweptUpTo = worldSettings.start + Math.floor((this.time - worldSettings.start) / every) * every;
       const report = await sweepOverdueOrders(
         { orders: this.orders.repository, clock: this.clock, timers: this.timers.timers, overdue: this.orders.overdue, region: 'us-east-1' },
         { graceSeconds: worldSettings.sweepGraceSeconds, limit: 100 },

@@ -47,43 +47,62 @@
  * path and shrunk command sequence of any failure.
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import { saga, sagaCommands } from '../../helpers/saga-model/commands';
+import { describe, expect, it } from 'vitest';
+import { deadlinePassedDeclineReason } from '#contracts/events';
+import { saga, sagaCommands, type SagaCommand } from '../../helpers/saga-model/commands';
 import { assertSettlesSafely, runCommands } from '../../helpers/saga-model/run';
+import { SagaWorld } from '../../helpers/saga-model/world';
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 1000);
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 
+/** What a settled run ended with, to check that the runs together reached every ending and every fault path. */
+function endings(world: SagaWorld): string[] {
+  return [
+    ...[...world.orders.orders.values()].map((order) => `order ${order.status} ${order.cancellationReason ?? ''}`.trim()),
+    ...[...world.payments.rows.values()].map((payment) => `payment ${payment.status}${payment.status === 'DECLINED' ? ` ${payment.declineReason}` : ''}`),
+    ...[...world.simulator.ledger.rows.values()].map((row) => `ledger ${row.status}${row.keyForgotten ? ' key forgotten' : ''}`),
+    ...Object.entries(world.reached).flatMap(([what, count]) => (count > 0 ? [`reached ${what}`] : [])),
+  ];
+}
+
 describe('the saga under any interleaving of deliveries, faults and recoveries', () => {
   it('settles with every invariant true and no money moved for a cancelled order', { timeout: 120_000 }, async () => {
+    const seen = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(sagaCommands(40), async (commands) => {
-        await assertSettlesSafely(await runCommands(commands));
+      fc.asyncProperty(sagaCommands(40), fc.array(fc.nat({ max: 7 }), { maxLength: 16 }), async (commands, drainOrder) => {
+        const world = await runCommands(commands, drainOrder);
+        await assertSettlesSafely(world);
+        for (const ending of endings(world)) seen.add(ending);
       }),
       { numRuns, ...(seed === undefined ? {} : { seed }) },
+    );
+    // The property means little unless the runs, together, went through every ending and every fault.
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        'order CONFIRMED',
+        'order CANCELLED OUT_OF_STOCK',
+        'order CANCELLED PAYMENT_DECLINED',
+        'order CANCELLED SAGA_DEADLINE',
+        'payment AUTHORIZED',
+        'payment CANCELLED',
+        'payment REFUNDED',
+        `payment DECLINED ${deadlinePassedDeclineReason}`,
+        'ledger AUTHORIZED',
+        'ledger REFUNDED',
+        'ledger DECLINED',
+        ...Object.keys(new SagaWorld().reached).map((what) => `reached ${what}`),
+      ]),
     );
   });
 
   it('regression #13-1: a redrive after the cancellation never authorizes', async () => {
     const world = await runCommands([
-      saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]),
-      saga.deliver('inventory'),
-      saga.deliver('arming'),
-      saga.deliver('forward-primary'),
+      ...reservedAndForwarded,
       // The request leaves (payments notes the attempt) and fails: InventoryReserved retries, then goes to the DLQ.
       saga.providerOutage(true),
-      saga.deliver('payments'),
-      saga.advance(2),
-      saga.deliver('payments'),
-      saga.advance(6),
-      saga.deliver('payments'),
-      saga.advance(24),
-      saga.deliver('payments'),
-      // The deadline timer fires and the order is cancelled; payments records the cancellation.
-      saga.advance(30),
-      saga.deliver('orders'),
-      saga.deliver('forward-primary'),
-      saga.deliver('payments'),
+      ...failedReceivesUntilTheDeadline(saga.deliver('payments')),
+      ...cancelledAtTheDeadline,
       saga.advance(60),
       saga.deliver('payments'),
       saga.providerOutage(false),
@@ -92,4 +111,42 @@ describe('the saga under any interleaving of deliveries, faults and recoveries',
     ]);
     await assertSettlesSafely(world);
   });
+
+  it('regression #13-2: an InventoryReserved that reaches payments after the cancellation never authorizes', async () => {
+    const world = await runCommands([
+      saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]),
+      saga.deliver('inventory'),
+      saga.deliver('forward-primary'),
+      // No timer was armed (OrderPlaced still waits on the arming queue): the sweep cancels the order past deadline + grace.
+      saga.advance(120),
+      // InventoryReserved gets to payments before the OrderCancelled, which is still in the forwarding queue.
+      saga.deliver('payments'),
+    ]);
+    await assertSettlesSafely(world);
+  });
+
+  it('regression #13-3: a redrive after the provider forgot the key refunds the first charge and never charges again', async () => {
+    const world = await runCommands([
+      ...reservedAndForwarded,
+      // The provider authorizes, the answer is lost; the retries fail before reaching the provider, and the message is dead-lettered.
+      saga.loseNextProviderAnswer(0),
+      ...failedReceivesUntilTheDeadline(saga.deliver('payments', 0, { failBeforeRunning: true }), saga.deliver('payments')),
+      ...cancelledAtTheDeadline,
+      saga.advance(60),
+      saga.deliver('payments', 0, { failBeforeRunning: true }),
+      saga.expireProviderKeys(),
+      saga.redriveDlqs(),
+      saga.deliver('payments'),
+    ]);
+    await assertSettlesSafely(world);
+  });
 });
+
+/** One order, reserved, its InventoryReserved forwarded to payments and its deadline timer armed. */
+const reservedAndForwarded = [saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]), saga.deliver('inventory'), saga.deliver('arming'), saga.deliver('forward-primary')];
+
+/** Four failed receives of the payments message, each after its redelivery backoff (2, 6, 24 s): the fifth is at 122 s, past the 60 s deadline. */
+const failedReceivesUntilTheDeadline = (later: SagaCommand, first: SagaCommand = later) => [first, saga.advance(2), later, saga.advance(6), later, saga.advance(24), later];
+
+/** The timer fires at the deadline, the order is cancelled, and payments records the cancellation before any payment row. */
+const cancelledAtTheDeadline = [saga.advance(30), saga.deliver('orders'), saga.deliver('forward-primary'), saga.deliver('payments')];
