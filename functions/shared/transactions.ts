@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { retryingConflicts } from './conflict-retry';
 import { outboxRow, type Causation, type OutboxEnvironment, type PendingEvent } from './outbox';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -43,13 +44,16 @@ export interface OutboxCommit {
  * Commits a state change together with the outbox rows of its events, so an
  * event is published if and only if the change happened. False when a condition
  * on the state items failed: a concurrent delivery changed the state first, and
- * the use case decides what that means. Anything else (a conflict, throttling,
- * a failed outbox condition) is thrown, for SQS to retry.
+ * the use case decides what that means. A conflict with another transaction
+ * is retried here a few times (conflict-retry.ts); anything else (a conflict
+ * that outlasts those retries, throttling, a failed outbox condition) is
+ * thrown, for SQS to retry.
  */
 export async function commitWithOutbox(client: Pick<DynamoDBDocumentClient, 'send'>, commit: OutboxCommit): Promise<boolean> {
   const { tableName, items, events, cause, environment } = commit;
   try {
-    await client.send(new TransactWriteCommand({ TransactItems: [...items, ...outboxPuts(tableName, events, cause, environment)] }));
+    const TransactItems = [...items, ...outboxPuts(tableName, events, cause, environment)];
+    await retryingConflicts(() => client.send(new TransactWriteCommand({ TransactItems })));
     return true;
   } catch (error) {
     if (items.some((_, index) => conditionFailedAt(error, index))) return false;

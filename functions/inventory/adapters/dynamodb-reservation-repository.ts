@@ -6,6 +6,7 @@ import { scanAll } from '#shared/scan';
 import { documentClient } from '#shared/aws-clients';
 import { recordBusinessMetric } from '#shared/metrics';
 import type { OutboxEnvironment } from '#shared/outbox';
+import { retryingConflicts } from '#shared/conflict-retry';
 import { commitWithOutbox, failedConditions, outboxPuts, type TransactItem } from '#shared/transactions';
 import type { ReservationRepository } from '../domain/ports';
 import { reservationStatuses, type Reservation } from '../domain/reservation';
@@ -64,20 +65,18 @@ export function dynamoDbReservationRepository(
 
     async reserve(reservation, events, cause) {
       const { lines } = reservation;
+      const TransactItems = [
+        ...lines.map((line) => takeStock(tableName, line.sku, line.quantity)),
+        putNewReservation(tableName, reservation),
+        ...outboxPuts(tableName, events, cause, environment),
+      ];
       try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...lines.map((line) => takeStock(tableName, line.sku, line.quantity)),
-              putNewReservation(tableName, reservation),
-              ...outboxPuts(tableName, events, cause, environment),
-            ],
-          }),
-        );
+        // Every order for a hot SKU updates its one stock row: concurrent reservations conflict, and are retried here.
+        await retryingConflicts(() => client.send(new TransactWriteCommand({ TransactItems })));
         return { kind: 'reserved' };
       } catch (error) {
         const failed = failedConditions(error);
-        // Throttling, a TransactionConflict or a validation error: not ours to judge, SQS retries.
+        // Throttling, a conflict that outlasted the retries or a validation error: not ours to judge, SQS retries.
         if (!failed || failed.length === 0) throw error;
         if (failed.includes(lines.length)) return { kind: 'exists' };
         if (failed.some((index) => index > lines.length)) throw error;

@@ -4,7 +4,8 @@ import { pendingOrdersIndex } from '#contracts/pending-orders-index';
 import { documentClient } from '#shared/aws-clients';
 import { recordBusinessMetric } from '#shared/metrics';
 import type { OutboxEnvironment } from '#shared/outbox';
-import { commitWithOutbox, conditionFailedAt, outboxPuts } from '#shared/transactions';
+import { isTransactionConflict, retryingConflicts } from '#shared/conflict-retry';
+import { commitWithOutbox, conditionFailedAt, outboxPuts, type TransactItem } from '#shared/transactions';
 import type { Order } from '../domain/order';
 import type { OrderRepository, OverdueOrder, OverdueOrders } from '../domain/ports';
 
@@ -22,33 +23,33 @@ export function dynamoDbOrderRepository(tableName: string, environment: OutboxEn
   return {
     async create(order, claim, events, cause) {
       const now = Math.floor(environment.now().getTime() / 1000);
+      const TransactItems: TransactItem[] = [
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...claimKey(claim.key), kind: 'idempotency-key', orderId: order.orderId, requestHash: claim.requestHash, expiresAt: now + claimTtlSeconds },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            // The index key puts the PENDING order into the sweep's index (pending-orders-index.ts).
+            Item: { ...orderKey(order.orderId), kind: 'order', ...order, [pendingOrdersIndex.partitionKey]: pendingShardOf(order.orderId) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...outboxPuts(tableName, events, cause, environment),
+      ];
       try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { ...claimKey(claim.key), kind: 'idempotency-key', orderId: order.orderId, requestHash: claim.requestHash, expiresAt: now + claimTtlSeconds },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  // The index key puts the PENDING order into the sweep's index (pending-orders-index.ts).
-                  Item: { ...orderKey(order.orderId), kind: 'order', ...order, [pendingOrdersIndex.partitionKey]: pendingShardOf(order.orderId) },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              ...outboxPuts(tableName, events, cause, environment),
-            ],
-          }),
-        );
+        // Identical concurrent POSTs contend for the claim: the losers conflict while the winner commits. Retried,
+        // they find its claim committed, their condition fails, and they replay its order below instead of a 500.
+        await retryingConflicts(() => client.send(new TransactWriteCommand({ TransactItems })));
         recordBusinessMetric('ordersPlaced', 1, { orderId: order.orderId });
         return { created: true };
       } catch (error) {
-        if (!conditionFailedAt(error, 0)) throw error;
+        // A conflict that outlasted the retries may still have been with the winner, whose claim is then there to replay.
+        if (!conditionFailedAt(error, 0) && !isTransactionConflict(error)) throw error;
         // Strongly consistent: the claim we lost to was committed before our transaction was cancelled.
         const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: claimKey(claim.key), ConsistentRead: true }));
         if (!Item) throw error;

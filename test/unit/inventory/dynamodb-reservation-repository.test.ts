@@ -60,8 +60,41 @@ describe('dynamoDbReservationRepository.reserve', () => {
     expect(result).toEqual({ kind: 'exists' });
   });
 
+  it.each([1, 2])("regression #13-4: a hot SKU's TransactionConflict is retried in process, not cancelled (%i conflict(s), then it commits)", async (conflicts) => {
+    const conflict = () => transactionCancelled('TransactionConflict', 'None', 'None');
+    const { client, sent } = scriptedDocumentClient(Array.from({ length: conflicts }, () => throws(conflict())));
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 1 }]);
+
+    const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    expect(result).toEqual({ kind: 'reserved' });
+    expect(sent.map((command) => command.name)).toEqual(Array.from({ length: conflicts + 1 }, () => 'TransactWriteCommand'));
+    expect(sent.every((command) => JSON.stringify(command.input) === JSON.stringify(sent[0]!.input))).toBe(true);
+  });
+
+  it('throws a conflict that outlasts the in-process retries, so that SQS redelivers the message', async () => {
+    const conflict = transactionCancelled('TransactionConflict', 'None', 'None');
+    const { client, sent } = scriptedDocumentClient(Array.from({ length: 10 }, () => throws(conflict)));
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-CLASSIC', quantity: 1 }]);
+
+    const result = dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    await expect(result).rejects.toBe(conflict);
+    expect(sent).toHaveLength(5);
+  });
+
+  it('does not retry a failed stock condition: out of stock is a decision, not a conflict', async () => {
+    const { client, sent } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'None', 'None'))]);
+    const { decision, cause } = reserveDecision([{ sku: 'DUCK-LIMITED', quantity: 9 }]);
+
+    const result = await dynamoDbReservationRepository(tableName, environment, client).reserve(decision.reservation, decision.events, cause);
+
+    expect(result).toEqual({ kind: 'unavailable', skus: ['DUCK-LIMITED'] });
+    expect(sent).toHaveLength(1);
+  });
+
   it.each([
-    ['a transaction conflict', transactionCancelled('TransactionConflict', 'ConditionalCheckFailed', 'None')],
+    ['a conflict beside a failed condition', transactionCancelled('TransactionConflict', 'ConditionalCheckFailed', 'None')],
     ['throttling', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })],
     ['a failed outbox condition', transactionCancelled('None', 'None', 'ConditionalCheckFailed')],
   ])('rethrows %s so that SQS retries', async (_, error) => {
@@ -138,6 +171,16 @@ describe('dynamoDbReservationRepository.release', () => {
     const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, cause);
 
     expect(released).toBe(false);
+  });
+
+  it('regression #13-4: a release that meets a TransactionConflict on the stock row is retried in process and gives the stock back', async () => {
+    const { client, sent } = scriptedDocumentClient([throws(transactionCancelled('None', 'TransactionConflict', 'None'))]);
+    const { decision, cause } = releaseDecision();
+
+    const released = await dynamoDbReservationRepository(tableName, environment, client).release(held, decision.entry, decision.events, cause);
+
+    expect(released).toBe(true);
+    expect(sent).toHaveLength(2);
   });
 });
 

@@ -4,7 +4,8 @@ import { dynamoDbOrderRepository } from '../../../functions/orders/adapters/dyna
 import { handleApiRequest } from '../../../functions/orders/handlers/api';
 import { postOrder, readResponse, type ApiResponse } from '../../helpers/orders-api-events';
 import { fixedClock } from '../../helpers/orders-fake-repository';
-import { transactionCancelled } from '../../helpers/scripted-dynamodb';
+import { newOrder } from '../../../functions/orders/domain/order';
+import { scriptedDocumentClient, throws, transactionCancelled } from '../../helpers/scripted-dynamodb';
 
 type Item = Record<string, unknown> & { pk: string };
 type Put = { Put: { Item: Item } };
@@ -30,7 +31,7 @@ function conflictingOrdersTable(contenders: number) {
   const client = {
     async send(command: { input: Record<string, unknown> }) {
       if (!(command instanceof TransactWriteCommand)) return { Item: items.get((command.input.Key as { pk: string }).pk) };
-      const puts = (command.input.TransactItems as Put[]).map((item) => item.Put.Item);
+      const puts = (command.input.TransactItems as unknown as Put[]).map((item) => item.Put.Item);
       const claim = puts[0]!.pk;
       if (items.has(claim)) throw transactionCancelled('ConditionalCheckFailed', 'None', 'None');
       if (inFlight.has(claim)) {
@@ -47,11 +48,12 @@ function conflictingOrdersTable(contenders: number) {
   return { client, items, conflicts: () => conflicts };
 }
 
+const environment = { region: 'us-east-1', now: () => new Date('2025-03-14T09:26:53.589Z') };
+
 describe('concurrent POSTs with one Idempotency-Key', () => {
   it('regression #13-5: identical POSTs that meet a TransactionConflict on the claim all get the one order, never a 500', async () => {
     const contenders = 8;
     const table = conflictingOrdersTable(contenders);
-    const environment = { region: 'us-east-1', now: () => new Date('2025-03-14T09:26:53.589Z') };
     const ports = { orders: dynamoDbOrderRepository('orders', environment, table.client), clock: fixedClock(), sagaDeadlineSeconds: 300 };
     // An error thrown out of the router is what apiHandler answers with a 500.
     const send = (): Promise<ApiResponse> => handleApiRequest(postOrder(), ports).then(readResponse, () => ({ statusCode: 500, headers: {}, body: {} }));
@@ -65,5 +67,46 @@ describe('concurrent POSTs with one Idempotency-Key', () => {
     expect(responses.filter((response) => response.body.replayed === false)).toHaveLength(1);
     expect(responses.filter((response) => response.body.replayed === true)).toHaveLength(contenders - 1);
     expect([...table.items.keys()].filter((pk) => pk.startsWith('ORDER#'))).toEqual([`ORDER#${String([...orderIds][0])}`]);
+  });
+});
+
+describe('dynamoDbOrderRepository.create under contention', () => {
+  const claim = { key: 'cognito-sub-7f3a21#checkout-7f3a21-0001', requestHash: 'h' };
+  const placed = () =>
+    newOrder(
+      { customerId: 'cust-7f3a21', items: [{ sku: 'DUCK-PIRATE', quantity: 1 }] },
+      { orderId: 'ce866e34-ccfa-4320-9ac5-3ead4b519ab2', idempotencyKey: 'checkout-7f3a21-0001', principal: 'cognito-sub-7f3a21', now: environment.now(), sagaDeadlineSeconds: 300 },
+    );
+  const cause = { correlationId: 'ce866e34-ccfa-4320-9ac5-3ead4b519ab2', causationId: 'checkout-7f3a21-0001' };
+  const conflicts = (count: number) => Array.from({ length: count }, () => throws(transactionCancelled('TransactionConflict', 'None', 'None')));
+  const winner = { Item: { pk: `IDEMPOTENCY-KEY#${claim.key}`, orderId: 'winner-order', requestHash: 'h' } };
+
+  it('reads the claim once, without retrying, when its condition failed: the key was taken, which is a decision', async () => {
+    const { client, sent } = scriptedDocumentClient([throws(transactionCancelled('ConditionalCheckFailed', 'None', 'None')), () => winner]);
+    const { order, events } = placed();
+
+    const result = await dynamoDbOrderRepository('orders', environment, client).create(order, claim, events, cause);
+
+    expect(result).toEqual({ created: false, existing: { orderId: 'winner-order', requestHash: 'h' } });
+    expect(sent.map((command) => command.name)).toEqual(['TransactWriteCommand', 'GetCommand']);
+  });
+
+  it('replays the winner when a conflict outlasts the retries but the winner committed its claim meanwhile', async () => {
+    const { client, sent } = scriptedDocumentClient([...conflicts(5), () => winner]);
+    const { order, events } = placed();
+
+    const result = await dynamoDbOrderRepository('orders', environment, client).create(order, claim, events, cause);
+
+    expect(result).toEqual({ created: false, existing: { orderId: 'winner-order', requestHash: 'h' } });
+    expect(sent.map((command) => command.name)).toEqual([...Array.from({ length: 5 }, () => 'TransactWriteCommand'), 'GetCommand']);
+  });
+
+  it('throws a conflict that outlasts the retries when no claim was committed, for the client to retry with its key', async () => {
+    const { client } = scriptedDocumentClient([...conflicts(5), () => ({})]);
+    const { order, events } = placed();
+
+    const result = dynamoDbOrderRepository('orders', environment, client).create(order, claim, events, cause);
+
+    await expect(result).rejects.toMatchObject({ name: 'TransactionCanceledException' });
   });
 });
