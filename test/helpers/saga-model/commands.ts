@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Sku } from '#contracts/catalog';
+import type { ProviderLink } from './simulator-payment-provider';
 import { queueNames, SagaWorld, type DeliveryFaults, type QueueName } from './world';
 
 /** The model holds nothing of its own: what is checked is the world's state after quiescence, by the auditor. */
@@ -30,9 +31,14 @@ export const saga = {
   /** Time passes with the system running: every message is delivered as soon as it is visible, faults and all. */
   runFor: (seconds: number) => command(`runFor(${seconds}s)`, (world) => world.drain(world.time + seconds * 1000)),
   advance: (seconds: number) => command(`advance(${seconds}s)`, (world) => world.advance(seconds * 1000)),
-  providerOutage: (on: boolean) =>
-    command(`providerOutage(${on})`, (world) => {
-      world.link.outage = on;
+  providerOutage: (outage: ProviderLink['outage']) =>
+    command(`providerOutage(${outage})`, (world) => {
+      world.link.outage = outage;
+    }),
+  /** The provider's clock against the system's, within the ±1 s the deadline margin is sized for. */
+  providerSkew: (ms: number) =>
+    command(`providerSkew(${ms}ms)`, (world) => {
+      world.providerSkewMs = ms;
     }),
   /** The provider acts on the next request (`lagMs` later) and its answer is lost. */
   loseNextProviderAnswer: (lagMs: number) =>
@@ -83,8 +89,10 @@ export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCom
       fc.constantFrom(1, 3, 5, 10, 30, 60, 120).map(saga.advance),
       fc.constantFrom(0, 1, 5, 30, 120).map(saga.runFor),
       fc.constantFrom(0, 1, 5, 30, 120).map(saga.runFor),
-      fc.boolean().map(saga.providerOutage),
-      fc.constantFrom(0, 1000, 4000, 4900).map(saga.loseNextProviderAnswer),
+      fc.constantFrom<ProviderLink['outage']>('none', 'failing', 'refused').map(saga.providerOutage),
+      // With the skew, a late landing stays under the 5 s margin: lag ≤ 3.9 s, skew ≤ 1 s.
+      fc.constantFrom(0, 1000, 2500, 3900).map(saga.loseNextProviderAnswer),
+      fc.constantFrom(-1000, 0, 1000).map(saga.providerSkew),
       fc.boolean().map(saga.partition),
       fc.constantFrom(0, 5, 30, 56, 90).map(saga.crossRegionLag),
       fc.constant(saga.redriveDlqs()),

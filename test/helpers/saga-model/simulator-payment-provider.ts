@@ -1,6 +1,6 @@
 import { heldAuthorization } from '../../../functions/payments/adapters/http-payment-provider';
 import type { Authorization } from '../../../functions/payments/domain/payment';
-import { ProviderRejectedError, ProviderUnavailableError, type PaymentProvider } from '../../../functions/payments/domain/ports';
+import { ProviderRejectedError, ProviderUnavailableError, type Clock, type PaymentProvider } from '../../../functions/payments/domain/ports';
 import { authorize, IdempotencyKeyReusedError, NotRefundableError, refund, UnknownAuthorizationError, type ProviderPorts } from '../../../functions/payment-provider/domain/use-cases';
 
 /**
@@ -8,8 +8,12 @@ import { authorize, IdempotencyKeyReusedError, NotRefundableError, refund, Unkno
  * set it. Kept apart from the adapter so the world can heal it.
  */
 export interface ProviderLink {
-  /** Every request fails as a 5xx or a reset would: it left (so payments notes it), the provider did nothing. */
-  outage: boolean;
+  /**
+   * `failing`: every request fails as a 5xx or a reset would: it left (so
+   * payments notes it), the provider did nothing. `refused`: the caller's
+   * breaker is open, nothing leaves.
+   */
+  outage: 'none' | 'failing' | 'refused';
   /**
    * The next authorize or refund reaches the provider, which acts `lagMs`
    * after it was sent (0: at once), and its answer is lost (a timeout).
@@ -20,7 +24,7 @@ export interface ProviderLink {
   inFlight: { at: number; act: () => Promise<unknown> }[];
 }
 
-export const healthyLink = (): ProviderLink => ({ outage: false, loseNextAnswer: undefined, inFlight: [] });
+export const healthyLink = (): ProviderLink => ({ outage: 'none', loseNextAnswer: undefined, inFlight: [] });
 
 /** The simulator's refusals as the HTTP adapter reads their problem responses (409, 404). */
 function asRejection(error: unknown, operation: 'authorization' | 'refund'): unknown {
@@ -35,13 +39,17 @@ function asRejection(error: unknown, operation: 'authorization' | 'refund'): unk
  * process: what `httpPaymentProvider` does over HTTP (same idempotency keys,
  * same mapping of refusals, `notAfter` and `beforeSend` honoured the same
  * way), minus the resilience layer, whose retries the model replaces with
- * SQS redeliveries. One small file, so that a change of the port is one edit.
+ * SQS redeliveries. `clock` is the caller's (payments'): the simulator keeps
+ * its own, which may be skewed. One small file, so that a change of the port
+ * is one edit.
  */
-export function simulatorPaymentProvider(simulator: ProviderPorts, link: ProviderLink): PaymentProvider {
-  const now = () => simulator.clock.now().getTime();
+export function simulatorPaymentProvider(simulator: ProviderPorts, link: ProviderLink, clock: Clock): PaymentProvider {
+  const now = () => clock.now().getTime();
+  const refused = (operation: string) => new ProviderUnavailableError(`payment provider ${operation} not attempted: circuit breaker open (model outage)`);
 
   async function send<T>(operation: 'authorization' | 'refund', act: () => Promise<T>): Promise<T> {
-    if (link.outage) throw new ProviderUnavailableError(`payment provider ${operation} failed: HTTP 503 (model outage)`);
+    if (link.outage === 'refused') throw refused(operation);
+    if (link.outage === 'failing') throw new ProviderUnavailableError(`payment provider ${operation} failed: HTTP 503 (model outage)`);
     const lost = link.loseNextAnswer;
     if (!lost) {
       try {
@@ -61,6 +69,7 @@ export function simulatorPaymentProvider(simulator: ProviderPorts, link: Provide
   return {
     async authorize({ orderId, amount, customerId }, options = {}): Promise<Authorization> {
       if (options.notAfter !== undefined && now() >= options.notAfter) throw new ProviderUnavailableError('payment provider authorization not attempted: the saga deadline is too close');
+      if (link.outage === 'refused') throw refused('authorization');
       await options.beforeSend?.();
       const { row } = await send('authorization', () => authorize({ orderId, amountCents: amount.amountCents, currency: amount.currency, customerId }, orderId, simulator));
       return row.status === 'DECLINED' ? { outcome: 'DECLINED', reason: row.declineReason ?? 'LIMIT_EXCEEDED' } : { outcome: 'AUTHORIZED', authorizationId: row.authorizationId };
@@ -71,7 +80,8 @@ export function simulatorPaymentProvider(simulator: ProviderPorts, link: Provide
     },
 
     async findAuthorization(orderId): Promise<Authorization | undefined> {
-      if (link.outage) throw new ProviderUnavailableError('payment provider look-up failed: HTTP 503 (model outage)');
+      if (link.outage === 'refused') throw refused('look-up');
+      if (link.outage === 'failing') throw new ProviderUnavailableError('payment provider look-up failed: HTTP 503 (model outage)');
       const rows = [];
       let cursor: string | undefined;
       do {

@@ -86,9 +86,11 @@ export class SagaWorld {
   readonly timers = inMemoryTimers();
   readonly inventory = inMemoryInventory({ ...initialStock });
   readonly payments = new InMemoryPaymentRepository(this.clock);
-  readonly simulator = providerPorts({ clock: this.clock, keyRetentionSeconds: worldSettings.providerKeyRetentionSeconds });
+  /** The provider's clock runs this far ahead (or behind) of the system's; the deadline margin is meant to cover ≤ 1 s. */
+  providerSkewMs = 0;
+  readonly simulator = providerPorts({ clock: { now: () => new Date(this.time + this.providerSkewMs) }, keyRetentionSeconds: worldSettings.providerKeyRetentionSeconds });
   readonly link = healthyLink();
-  readonly provider = simulatorPaymentProvider(this.simulator, this.link);
+  readonly provider = simulatorPaymentProvider(this.simulator, this.link, this.clock);
   readonly notifications = inMemoryNotifications();
   readonly notifier = recordingNotifier();
 
@@ -224,8 +226,8 @@ export class SagaWorld {
    */
   async quiesce(): Promise<void> {
     // A fault still on lasts a few minutes more, as an incident does before it is healed: what it breaks ends in the DLQs.
-    if (this.link.outage || this.partitioned) await this.drain(this.time + 300_000);
-    this.link.outage = false;
+    if (this.link.outage !== 'none' || this.partitioned) await this.drain(this.time + 300_000);
+    this.link.outage = 'none';
     this.link.loseNextAnswer = undefined;
     this.partitioned = false;
     this.crossRegionLagMs = 0;
