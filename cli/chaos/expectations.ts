@@ -7,7 +7,8 @@ export interface Check {
   detail: string;
 }
 
-type Measured = Pick<ChaosReport, 'figures' | 'duplicates' | 'lost' | 'recoverySeconds' | 'poison' | 'audit'>;
+/** What only some expectations read is optional, so a caller measuring a part need not fake the rest. */
+type Measured = Pick<ChaosReport, 'figures' | 'duplicates' | 'lost' | 'recoverySeconds' | 'poison' | 'audit'> & Partial<Pick<ChaosReport, 'chargeAfterCancel' | 'redrives'>>;
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
@@ -66,6 +67,23 @@ export function evaluate(scenario: Pick<Scenario, 'expect' | 'timeline' | 'conve
           : missing.length === 0
             ? `${measured.poison.length} found in ${[...new Set(measured.poison.map((message) => message.context))].join(', ')} DLQs, e.g. "${measured.poison[0]!.reason!.slice(0, 120)}"`
             : `${missing.length} of ${measured.poison.length} not found in their DLQ: ${missing.map((message) => message.context).join(', ')}`,
+    });
+  }
+  if (expect.maxAuthorizeThenRefund !== undefined) {
+    const refunds = measured.chargeAfterCancel?.authorizeThenRefund;
+    checks.push({
+      name: `at most ${expect.maxAuthorizeThenRefund} order(s) authorized then refunded`,
+      passed: refunds !== undefined && refunds.run <= expect.maxAuthorizeThenRefund,
+      detail: refunds === undefined ? 'not counted (no provider ledger)' : `${refunds.run} (${refunds.cancelledBeforeHeal} cancelled before the heal, ${refunds.cancelledAfterHeal} after)`,
+    });
+  }
+  if (expect.minRedriven !== undefined) {
+    const redrives = measured.redrives ?? [];
+    const moved = redrives.reduce((sum, outcome) => sum + outcome.moved, 0);
+    checks.push({
+      name: `at least ${expect.minRedriven} dead letter(s) redriven`,
+      passed: moved >= expect.minRedriven,
+      detail: `${moved} moved back${moved ? `: ${redrives.filter((outcome) => outcome.moved > 0).map((outcome) => `${outcome.queue} ${outcome.moved}`).join(', ')}` : ' (the fault filled no DLQ)'}`,
     });
   }
   return checks;

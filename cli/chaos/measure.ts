@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { AuditReport } from '../../functions/auditor/domain/report';
 import { auditSourcesOf } from '../audit-sources';
 import type { Deployment } from '../deployment';
 import { queueDepths } from '../queues';
@@ -111,4 +112,35 @@ export function runFigures(run: LoadRun, offered: number): RunFigures {
     confirmedP50Ms: percentile(times(confirmed), 50),
     confirmedP95Ms: percentile(times(confirmed), 95),
   };
+}
+
+/**
+ * Invariant 8 and the authorize-then-refund count of one run, from the
+ * audit (which covers the whole deployment, earlier runs included): how many
+ * of the run's orders had a hold made and given back, split by whether the
+ * order was cancelled before the fault healed (while the provider was out,
+ * say) or after it.
+ */
+export interface ChargeAfterCancel {
+  invariant: { passed: boolean; checked: number; violations: number; orderIds: string[] };
+  /** Undefined without the provider's ledger (a real provider). */
+  authorizeThenRefund: { run: number; cancelledBeforeHeal: number; cancelledAfterHeal: number; deployment: number } | undefined;
+}
+
+export function chargeAfterCancelOf(report: Pick<AuditReport, 'invariants' | 'authorizeThenRefunds'>, runOrderIds: ReadonlySet<string>, healedAt: number): ChargeAfterCancel {
+  const invariant = report.invariants.find((candidate) => candidate.id === 8);
+  const all = report.authorizeThenRefunds;
+  const run = all?.filter((entry) => runOrderIds.has(entry.orderId)) ?? [];
+  const before = run.filter((entry) => entry.cancelledAt !== undefined && Date.parse(entry.cancelledAt) < healedAt).length;
+  return {
+    invariant: { passed: invariant?.passed ?? false, checked: invariant?.checked ?? 0, violations: invariant?.violations ?? 0, orderIds: invariant?.orderIds.slice(0, 10) ?? [] },
+    authorizeThenRefund: all === undefined ? undefined : { run: run.length, cancelledBeforeHeal: before, cancelledAfterHeal: run.length - before, deployment: all.length },
+  };
+}
+
+/** `invariant 8 ok (N checked); authorize-then-refund R (B before the heal, A after; D in the deployment)`, for reports. */
+export function formatChargeAfterCancel({ invariant, authorizeThenRefund: refunds }: ChargeAfterCancel): string {
+  const verdict = invariant.passed ? `ok (${invariant.checked} authorization(s) checked)` : `FAILED: ${invariant.violations} finding(s), orders ${invariant.orderIds.join(' ')}`;
+  const count = refunds === undefined ? 'n/a (no provider ledger)' : `${refunds.run} (${refunds.cancelledBeforeHeal} cancelled before the heal, ${refunds.cancelledAfterHeal} after; ${refunds.deployment} in the whole deployment)`;
+  return `invariant 8 no-charge-after-cancel ${verdict}; authorize-then-refund ${count}`;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { table } from '../command';
+import { formatChargeAfterCancel } from './measure';
 import type { ChaosReport } from './runner';
 
 const ms = (value: number | undefined) => (value === undefined ? '-' : `${value} ms`);
@@ -14,6 +15,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
     `${report.ok ? 'PASS' : 'FAIL'}  ${report.scenario} on ${report.target}, ${(report.durationMs / 1000).toFixed(0)} s`,
     `  orders: ${figures.offered} offered, ${figures.accepted} accepted, ${figures.confirmed} confirmed (${percent(figures.eventualSuccess)}; ${percent(figures.successWithinDeadline)} by their deadline), cancelled: ${cancelled}, still pending ${figures.pending}`,
     `  saga latency p50 ${ms(figures.sagaP50Ms)}, p95 ${ms(figures.sagaP95Ms)}; provider calls ${report.providerCalls ? `${report.providerCalls.authorize} authorize + ${report.providerCalls.refund} refund` : 'n/a'} (${report.amplification ?? '-'}× per order); duplicates ${report.duplicates.length}; lost ${report.lost.length}; orders ended ${report.settledSeconds === undefined ? 'never' : `${report.settledSeconds} s`} and queues empty ${report.recoverySeconds === undefined ? 'not seen' : `${report.recoverySeconds} s`} after healing`,
+    `  ${formatChargeAfterCancel(report.chargeAfterCancel)}`,
     ...report.steps.map((step) => `  t+${step.doneAt}s ${step.do}: ${step.error ? `FAILED ${step.error}` : step.detail}`),
     ...report.checks.map((check) => `  ${check.passed ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`),
   ];
@@ -22,7 +24,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
 /** A table of several scenario reports (the suite's summary). */
 export function formatSuite(reports: ChaosReport[]): string {
   return table([
-    ['scenario', 'result', 'confirmed', 'cancelled', 'saga p95', 'amplification', 'dups', 'lost', 'recovery', 'audit'],
+    ['scenario', 'result', 'confirmed', 'cancelled', 'saga p95', 'amplification', 'dups', 'lost', 'auth→refund', 'inv 8', 'recovery', 'audit'],
     ...reports.map((report) => [
       report.scenario,
       report.ok ? 'PASS' : 'FAIL',
@@ -32,6 +34,8 @@ export function formatSuite(reports: ChaosReport[]): string {
       report.amplification === undefined ? '-' : `${report.amplification}×`,
       report.duplicates.length,
       report.lost.length,
+      report.chargeAfterCancel.authorizeThenRefund?.run ?? 'n/a',
+      report.chargeAfterCancel.invariant.passed ? 'ok' : `FAIL ${report.chargeAfterCancel.invariant.violations}`,
       report.recoverySeconds === undefined ? '-' : `${report.recoverySeconds} s`,
       report.audit.ok ? 'green' : `FAIL ${report.audit.failed.map((invariant) => invariant.id).join(',')}`,
     ]),

@@ -5,10 +5,13 @@ import { auditUntilGreen } from '../../functions/auditor/domain/use-cases';
 import type { OrdersApiClient } from '../api-client';
 import { auditPortsOf } from '../audit-sources';
 import type { Deployment } from '../deployment';
+import { deadLetterQueuesOf, selectDeadLetterQueues } from '../dlq/catalog';
+import { redriveEach, type RedriveOutcome } from '../dlq/redrive';
+import { replayRegions, type ReplayOutcome } from '../dlq/replay';
 import { evaluate, type Check } from './expectations';
 import { collectPoison, deliverDuplicates, injectPoison, type DeadLetteredPoison, type InjectedPoison } from './inject';
 import { OrderTracker, placeOrders, type LoadRun } from './load';
-import { busyQueues, ledgerSummary, lostOrders, runFigures, type LostOrder, type RunFigures } from './measure';
+import { busyQueues, chargeAfterCancelOf, ledgerSummary, lostOrders, runFigures, type ChargeAfterCancel, type LostOrder, type RunFigures } from './measure';
 import { callsBetween, type ProviderCalls } from './provider-calls';
 import type { Scenario, TimedStep } from './scenario';
 
@@ -61,6 +64,11 @@ export interface ChaosReport {
   recoverySeconds: number | undefined;
   poison: DeadLetteredPoison[];
   duplicateDeliveries: { orders: number; messages: number } | undefined;
+  /** What the timeline's `redrive-dead-letters` and `replay-archive` steps did, one outcome per DLQ and per region. */
+  redrives: RedriveOutcome[];
+  replays: ReplayOutcome[];
+  /** Invariant 8 and the run's authorize-then-refund count, split at the healing step: every scenario reports them. */
+  chargeAfterCancel: ChargeAfterCancel;
   audit: {
     ok: boolean;
     attempts: number;
@@ -94,8 +102,20 @@ export interface RunOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const seconds = (from: number, to = Date.now()) => Number(((to - from) / 1000).toFixed(1));
 
+interface StepContext {
+  deployment: Deployment;
+  driver: FaultDriver;
+  load: LoadRun;
+  poison: InjectedPoison[];
+  duplicates: { value?: { orders: number; messages: number } };
+  redrives: RedriveOutcome[];
+  replays: ReplayOutcome[];
+  /** Operator records of the recovery steps name the scenario. */
+  actor: string;
+}
+
 /** Runs one step; returns what it did, for the report. */
-async function perform(step: TimedStep, context: { deployment: Deployment; driver: FaultDriver; load: LoadRun; poison: InjectedPoison[]; duplicates: { value?: { orders: number; messages: number } } }): Promise<string> {
+async function perform(step: TimedStep, context: StepContext): Promise<string> {
   const { driver } = context;
   switch (step.do) {
     case 'provider-faults':
@@ -136,6 +156,22 @@ async function perform(step: TimedStep, context: { deployment: Deployment; drive
       context.poison.push(...injected);
       return `${injected.length} poison message(s) to ${step.contexts.join(', ')}`;
     }
+    case 'redrive-dead-letters': {
+      const queues = selectDeadLetterQueues(deadLetterQueuesOf(context.deployment), step.queues);
+      if (queues.length === 0) throw new Error(`no DLQ matches "${step.queues}"`);
+      const outcomes = await redriveEach(context.deployment, queues, { filter: {}, dryRun: false, actor: context.actor });
+      context.redrives.push(...outcomes);
+      const moved = outcomes.filter((outcome) => outcome.moved > 0);
+      return `${queues.length} DLQ(s): ${moved.map((outcome) => `${outcome.queue} ${outcome.moved} (${outcome.method})`).join(', ') || 'nothing to move'}${outcomes.some((outcome) => outcome.failed > 0) ? `; failed ${outcomes.reduce((sum, outcome) => sum + outcome.failed, 0)}` : ''}`;
+    }
+    case 'replay-archive': {
+      // The whole run so far: every event of it goes round again, duplicates of what was already consumed included.
+      const outcomes = await replayRegions(context.deployment, { from: new Date(context.load.startedAt), to: new Date(), dryRun: false, actor: context.actor });
+      context.replays.push(...outcomes);
+      const unfinished = outcomes.filter((outcome) => outcome.state !== 'COMPLETED');
+      if (unfinished.length > 0) throw new Error(`replay ${unfinished.map((outcome) => `${outcome.region} ${outcome.state}`).join(', ')}`);
+      return `${outcomes.map((outcome) => `${outcome.region} ${outcome.state}`).join(', ')} (${new Date(context.load.startedAt).toISOString()} .. now)`;
+    }
   }
 }
 
@@ -152,6 +188,8 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
   const steps: StepRecord[] = [];
   const poison: InjectedPoison[] = [];
   const duplicates: { value?: { orders: number; messages: number } } = {};
+  const redrives: RedriveOutcome[] = [];
+  const replays: ReplayOutcome[] = [];
   const tracker = new OrderTracker(deployment);
   let healedAt: number | undefined;
 
@@ -168,7 +206,7 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
       if (due > Date.now()) await sleep(due - Date.now());
       const record: StepRecord = { at: step.at, doneAt: 0, do: step.do, detail: '' };
       try {
-        record.detail = await perform(step, { deployment, driver, load, poison, duplicates });
+        record.detail = await perform(step, { deployment, driver, load, poison, duplicates, redrives, replays, actor: `chaos-${scenario.name}` });
       } catch (error) {
         record.error = (error as Error).message;
         throw error;
@@ -239,6 +277,9 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
       recoverySeconds,
       poison: collected,
       duplicateDeliveries: duplicates.value,
+      redrives,
+      replays,
+      chargeAfterCancel: chargeAfterCancelOf(audited.report, runOrderIds, healedAt),
       audit: {
         ok: audited.report.ok,
         attempts: audited.attempts,

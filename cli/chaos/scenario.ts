@@ -34,6 +34,10 @@ export const stepSchema = z.discriminatedUnion('do', [
   z.object({ do: z.literal('duplicate-deliveries'), orders: z.number().int().min(1).max(100).default(5), copies: z.number().int().min(2).max(10).default(2) }).strict(),
   /** Sends `count` messages that break their contract to each context's consumer queue; the runner then expects each in that DLQ with a reason. */
   z.object({ do: z.literal('poison'), count: z.number().int().min(1).max(20).default(2), contexts: z.array(context).min(1).default(['inventory', 'payments']) }).strict(),
+  /** What `duckstore dlq redrive <queues>` does (cli/dlq/redrive.ts): every DLQ the selector names (a name, a kind or `all`) back where it came from. */
+  z.object({ do: z.literal('redrive-dead-letters'), queues: z.string().min(1).default('all') }).strict(),
+  /** What `duckstore replay --from <load start> --to now` does (cli/dlq/replay.ts): every region's archive of the run so far, onto its bus. */
+  z.object({ do: z.literal('replay-archive') }).strict(),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 export type StepKind = Step['do'];
@@ -77,6 +81,10 @@ export const expectationsSchema = z
     recoverWithinSeconds: z.number().positive().optional(),
     /** Every poison message injected is found in its context's DLQ with a reason (then removed, as its runbook would). @default true when the timeline poisons */
     poisonDeadLettered: z.boolean().optional(),
+    /** At most this many of the run's orders authorized and then refunded (the audit's authorize-then-refund count); 0 says the fault must never put a hold on a card. Fails without a provider ledger. */
+    maxAuthorizeThenRefund: z.number().int().min(0).optional(),
+    /** At least this many dead letters moved back by the timeline's `redrive-dead-letters` steps: the fault really filled a DLQ, so the redrive was tested. */
+    minRedriven: z.number().int().min(1).optional(),
   })
   .strict();
 export type Expectations = z.infer<typeof expectationsSchema>;

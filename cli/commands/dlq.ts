@@ -6,7 +6,7 @@ import { discoverDeployment, type Deployment } from '../deployment';
 import { deadLetterQueuesOf, selectDeadLetterQueues, type DeadLetterQueueInfo } from '../dlq/catalog';
 import { groupByReason, type DeadLetterOrigin, type MessageFilter } from '../dlq/messages';
 import { unpublishedRows } from '../dlq/outbox-redrive';
-import { redrive, type RedriveOutcome } from '../dlq/redrive';
+import { redriveEach } from '../dlq/redrive';
 import { readAll, release } from '../dlq/sqs-redrive';
 import { queueDepths } from '../queues';
 import { UsageError } from '../targets';
@@ -144,19 +144,14 @@ export const dlqRedriveCommand: Command = {
     const olderThan = context.values['older-than'] === undefined ? undefined : Number(context.values['older-than']);
     if (olderThan !== undefined && !(olderThan >= 0)) throw new UsageError('--older-than takes a number of seconds ≥ 0');
     const deployment = await discoverDeployment(context.target, context.topology);
-    const outcomes: RedriveOutcome[] = [];
-    for (const queue of selected(context, deployment)) {
-      outcomes.push(
-        await redrive(deployment, queue, {
-          filter,
-          dryRun: Boolean(context.values['dry-run']),
-          ...(ratePerSecond ? { ratePerSecond } : {}),
-          ...(limit ? { limit } : {}),
-          ...(olderThan !== undefined ? { olderThanSeconds: olderThan } : {}),
-          ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
-        }),
-      );
-    }
+    const outcomes = await redriveEach(deployment, selected(context, deployment), {
+      filter,
+      dryRun: Boolean(context.values['dry-run']),
+      ...(ratePerSecond ? { ratePerSecond } : {}),
+      ...(limit ? { limit } : {}),
+      ...(olderThan !== undefined ? { olderThanSeconds: olderThan } : {}),
+      ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
+    });
     if (context.json) {
       context.out(JSON.stringify({ target: context.target.name, dryRun: Boolean(context.values['dry-run']), outcomes }, null, 2));
     } else {

@@ -33,7 +33,8 @@ export const drillCommand: Command = {
     else {
       context.out(
         `drill ${report.ok ? 'PASSED' : 'FAILED'}: time to detect ${report.timeToDetectSeconds ?? '-'} s, outage ${report.outageSeconds} s, ` +
-          `time to recover ${report.timeToRecoverSeconds ?? '-'} s (heal → auditor green)${report.audit.failed.length ? `; failing: ${report.audit.failed.join(', ')}` : ''}; audit ${report.auditRecord}`,
+          `time to recover ${report.timeToRecoverSeconds ?? '-'} s (heal → auditor green)${report.audit.failed.length ? `; failing: ${report.audit.failed.join(', ')}` : ''}; ` +
+          `authorize-then-refund ${report.chargeAfterCancel.authorizeThenRefund ? `${report.chargeAfterCancel.authorizeThenRefund.run} (${report.chargeAfterCancel.authorizeThenRefund.cancelledBeforeHeal} cancelled during the outage, ${report.chargeAfterCancel.authorizeThenRefund.cancelledAfterHeal} after the heal)` : 'n/a'}; audit ${report.auditRecord}`,
       );
     }
     return report.ok ? 0 : 1;

@@ -1,6 +1,6 @@
 import type { Command } from '../command';
 import { discoverDeployment } from '../deployment';
-import { replay, ReplayError } from '../dlq/replay';
+import { replayRegions, ReplayError } from '../dlq/replay';
 import { UsageError } from '../targets';
 
 /** An ISO time, `now`, or a duration ago (`15m`, `2h`, `90s`). */
@@ -33,20 +33,19 @@ export const replayCommand: Command = {
     }
     const deployment = await discoverDeployment(context.target, context.topology);
     const regions = deployment.regions.map((region) => region.region).filter((region) => context.region === undefined || region === context.region);
-    const outcomes = [];
+    let outcomes;
     try {
-      for (const region of regions) {
-        outcomes.push(
-          await replay(deployment, {
-            region,
-            from,
-            to,
-            dryRun: Boolean(context.values['dry-run']),
-            ...(pattern ? { pattern } : {}),
-            ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
-          }),
-        );
-      }
+      outcomes = await replayRegions(
+        deployment,
+        {
+          from,
+          to,
+          dryRun: Boolean(context.values['dry-run']),
+          ...(pattern ? { pattern } : {}),
+          ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
+        },
+        regions,
+      );
     } catch (error) {
       if (error instanceof ReplayError) {
         context.out(`duckstore replay: ${error.message}`);

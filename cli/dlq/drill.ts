@@ -4,6 +4,7 @@ import { regionOf } from '../../lib/topology';
 import { OrdersApiClient } from '../api-client';
 import { auditPortsOf } from '../audit-sources';
 import { placeOrders } from '../chaos/load';
+import { chargeAfterCancelOf, formatChargeAfterCancel, type ChargeAfterCancel } from '../chaos/measure';
 import { ordersApiUrl, type Deployment } from '../deployment';
 import { clearAllFaults, setProviderFaults, setResilienceProfile } from '../faults';
 import { actorOf, writeAuditRecord } from '../operations-audit';
@@ -46,6 +47,8 @@ export interface DrillReport {
   deadLettered: { queue: string; messages: number }[];
   redrives: RedriveOutcome[];
   audit: Pick<AuditReport, 'ok' | 'auditedAt'> & { failed: string[] };
+  /** Invariant 8, and the drill's orders authorized then refunded, split into those cancelled during the outage and after the heal. */
+  chargeAfterCancel: ChargeAfterCancel;
   auditRecord: string;
 }
 
@@ -175,8 +178,10 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
     deadLettered,
     redrives,
     audit: { ok: report.ok, auditedAt: report.auditedAt, failed: report.invariants.filter((invariant) => !invariant.passed).map((invariant) => `${invariant.id} ${invariant.title}`) },
+    chargeAfterCancel: chargeAfterCancelOf(report, new Set(placed.map((order) => order.orderId)), healedAt),
   };
   log(`recovered: ${result.timeToRecoverSeconds === undefined ? 'NOT green' : `auditor green ${result.timeToRecoverSeconds} s after the heal`}`);
+  log(formatChargeAfterCancel(result.chargeAfterCancel));
   const auditRecord = await writeAuditRecord(deployment, {
     action: 'drill',
     actor: actorOf(options.actor),
@@ -187,7 +192,7 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
     count: redrives.reduce((sum, outcome) => sum + outcome.moved, 0),
     startedAt,
     finishedAt: new Date().toISOString(),
-    details: { timeToDetectSeconds: result.timeToDetectSeconds, outageSeconds: result.outageSeconds, timeToRecoverSeconds: result.timeToRecoverSeconds, deadLettered, auditOk: report.ok },
+    details: { timeToDetectSeconds: result.timeToDetectSeconds, outageSeconds: result.outageSeconds, timeToRecoverSeconds: result.timeToRecoverSeconds, deadLettered, auditOk: report.ok, authorizeThenRefund: result.chargeAfterCancel.authorizeThenRefund },
   });
   return { ...result, auditRecord };
 }

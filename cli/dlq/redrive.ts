@@ -85,6 +85,13 @@ export async function redrive(deployment: Deployment, queue: DeadLetterQueueInfo
   return { queue: queue.name, region: queue.region, kind: queue.kind, ...result, auditRecord };
 }
 
+/** `dlq redrive SELECTOR`: each DLQ in turn, with the same options; the chaos step `redrive-dead-letters` runs this too. */
+export async function redriveEach(deployment: Deployment, queues: DeadLetterQueueInfo[], options: RedriveOptions): Promise<RedriveOutcome[]> {
+  const outcomes: RedriveOutcome[] = [];
+  for (const queue of queues) outcomes.push(await redrive(deployment, queue, options));
+  return outcomes;
+}
+
 /** Visible + in-flight messages of a queue. */
 export async function depthOf(deployment: Deployment, queue: Pick<DeadLetterQueueInfo, 'region' | 'url'>): Promise<{ visible: number; inFlight: number }> {
   const { Attributes = {} } = await new SQSClient(deployment.target.aws(queue.region)).send(

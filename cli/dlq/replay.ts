@@ -142,3 +142,14 @@ export async function replay(deployment: Deployment, options: ReplayOptions): Pr
   });
   return { ...outcome, auditRecord };
 }
+
+/**
+ * `duckstore replay`: the same window replayed in each region, one after
+ * another (each waits for its replay to end); the chaos step `replay-archive`
+ * runs this too. @param regions default every region of the deployment
+ */
+export async function replayRegions(deployment: Deployment, options: Omit<ReplayOptions, 'region'>, regions = deployment.regions.map((region) => region.region)): Promise<ReplayOutcome[]> {
+  const outcomes: ReplayOutcome[] = [];
+  for (const region of regions) outcomes.push(await replay(deployment, { ...options, region }));
+  return outcomes;
+}

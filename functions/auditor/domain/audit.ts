@@ -3,7 +3,7 @@ import { noneStuck } from './checks/deadlines';
 import { oneOrderPerKey } from './checks/idempotency';
 import { noLostEvents } from './checks/lost-events';
 import { moneyBalances } from './checks/money';
-import { authorizeThenRefundCount, noChargeAfterCancel } from './checks/no-charge-after-cancel';
+import { authorizeThenRefunds, noChargeAfterCancel } from './checks/no-charge-after-cancel';
 import { noSideEffectTwice } from './checks/side-effects';
 import { onlyForward } from './checks/state-machines';
 import { stockConserved } from './checks/stock';
@@ -27,7 +27,7 @@ export function invariantResult(id: InvariantId, checked: number, findings: Find
   return { id, name: invariantNames[id], title: invariantTitles[id], passed: findings.length === 0, checked, violations: findings.length, orderIds, findings, skipped };
 }
 
-function counts(model: Model, context: CheckContext): AuditReport['counts'] {
+function counts(model: Model, context: CheckContext, compensated: AuditReport['authorizeThenRefunds']): AuditReport['counts'] {
   const orders = { total: 0, PENDING: 0, CONFIRMED: 0, CANCELLED: 0 };
   let unsettledOrders = 0;
   for (const order of model.orders.values()) {
@@ -44,7 +44,7 @@ function counts(model: Model, context: CheckContext): AuditReport['counts'] {
     payments: model.payments.size,
     notifications: [...model.notifications.values()].reduce((sum, rows) => sum + rows.length, 0),
     ledgerAuthorizations: model.ledger ? [...model.ledger.values()].reduce((sum, rows) => sum + rows.length, 0) : undefined,
-    authorizeThenRefund: authorizeThenRefundCount(model),
+    authorizeThenRefund: compensated?.length,
     outboxRows: model.outbox.length,
     deadLetterQueues: model.deadLetterQueues?.length,
   };
@@ -75,11 +75,13 @@ export function audit(snapshot: AuditSnapshot, options: AuditOptions): AuditRepo
       return invariantResult(invariant, result.checked, result.findings.map((finding) => ({ invariant, ...finding })), result.skipped);
     }),
   ];
+  const compensated = authorizeThenRefunds(model);
   return {
     ok: invariants.every((invariant) => invariant.passed),
     auditedAt: options.now.toISOString(),
     options: resolved,
-    counts: counts(model, context),
+    counts: counts(model, context, compensated),
     invariants,
+    authorizeThenRefunds: compensated,
   };
 }

@@ -72,6 +72,15 @@ export interface AuditOptions {
  */
 export const defaultAuditOptions = { outboxBound: 120, grace: 180, defaultDeadline: 300 } as const;
 
+/** One authorize-then-refund compensation: when the hold was made, and when its order was cancelled. */
+export interface AuthorizeThenRefund {
+  orderId: string;
+  authorizationId: string;
+  authorizedAt: string;
+  /** Undefined when the order's history has no CANCELLED entry (a row written before histories were kept). */
+  cancelledAt: string | undefined;
+}
+
 export interface AuditReport {
   ok: boolean;
   auditedAt: string;
@@ -97,6 +106,8 @@ export interface AuditReport {
     deadLetterQueues: number | undefined;
   };
   invariants: InvariantResult[];
+  /** The authorizations `counts.authorizeThenRefund` counts, so that a run can count its own orders; undefined without a ledger. */
+  authorizeThenRefunds: AuthorizeThenRefund[] | undefined;
   /** Findings of the first read that a second read no longer showed: a torn read of a live system, not a violation. */
   transient?: number;
 }

@@ -1,4 +1,5 @@
 import type { Model } from '../model';
+import type { AuthorizeThenRefund } from '../report';
 import type { OrderRow } from '../rows';
 import { missing, settled, type Check, type CheckFinding } from './check';
 
@@ -67,14 +68,20 @@ export const noChargeAfterCancel: Check = (context) => {
  * Authorize-then-refund compensations: authorizations of cancelled orders
  * that were given back. Not a violation when the authorization came before
  * the cancellation (a slow saga), but every one is a hold on a card that
- * the customer saw come and go, so every run reports how many there were.
+ * the customer saw come and go, so every run reports how many there were,
+ * and which orders: a chaos run or a drill counts its own orders only, and
+ * splits them by when they were cancelled. Undefined without a ledger.
  */
-export function authorizeThenRefundCount(model: Pick<Model, 'orders' | 'ledger'>): number | undefined {
+export function authorizeThenRefunds(model: Pick<Model, 'orders' | 'ledger'>): AuthorizeThenRefund[] | undefined {
   if (!model.ledger) return undefined;
-  let count = 0;
+  const found: AuthorizeThenRefund[] = [];
   for (const [orderId, rows] of model.ledger) {
-    if (model.orders.get(orderId)?.status !== 'CANCELLED') continue;
-    count += rows.filter((row) => row.status === 'REFUNDED').length;
+    const order = model.orders.get(orderId);
+    if (order?.status !== 'CANCELLED') continue;
+    const cancelled = cancelledAt(order);
+    for (const row of rows.filter((candidate) => candidate.status === 'REFUNDED')) {
+      found.push({ orderId, authorizationId: row.authorizationId, authorizedAt: row.createdAt, cancelledAt: cancelled === undefined ? undefined : new Date(cancelled).toISOString() });
+    }
   }
-  return count;
+  return found;
 }
