@@ -5,7 +5,7 @@ import type { OrdersApiClient } from '../api-client';
 import type { Deployment } from '../deployment';
 import { screenshot } from '../tracing/screenshot';
 import { experimentChartSvg, type ChartRow } from './chart';
-import { busyQueues } from './measure';
+import { busyQueues, type ChargeAfterCancel } from './measure';
 import { runScenario, type ChaosReport, type FaultDriver } from './runner';
 import { loadScenario, parseScenario, type Scenario } from './scenario';
 
@@ -166,15 +166,21 @@ const audit = (report: CompactReport) =>
       ? 'green for these orders'
       : `${report.audit.runOrdersInViolation.length} order(s) violate ${report.audit.failed.map((invariant) => invariant.id).join(', ')}`;
 
+/** Authorize-then-refund of the run's orders, `total (cancelled before / after the heal)`; `–` for results measured before it was counted. */
+const refunds = (report: CompactReport) => {
+  const figures = (report.chargeAfterCancel as ChargeAfterCancel | undefined)?.authorizeThenRefund;
+  return figures === undefined ? '–' : `${figures.run} (${figures.cancelledBeforeHeal} / ${figures.cancelledAfterHeal})`;
+};
+
 /** The measured table, in Markdown. */
 export function resultTable(result: ExperimentResult): string[] {
   const rows = result.configurations.map(({ label, profile, report }) => {
     const f = report.figures;
-    return `| ${label} (\`${profile}\`) | ${pct(f.successWithinDeadline)} | ${pct(f.eventualSuccess)} | ${ms(f.confirmedP50Ms)} / ${ms(f.confirmedP95Ms)} | ${ms(f.sagaP95Ms)} | ${amp(report.amplification)} | ${report.duplicates.length} | ${report.lost.length} | ${recovery(report)} | ${audit(report)} |`;
+    return `| ${label} (\`${profile}\`) | ${pct(f.successWithinDeadline)} | ${pct(f.eventualSuccess)} | ${ms(f.confirmedP50Ms)} / ${ms(f.confirmedP95Ms)} | ${ms(f.sagaP95Ms)} | ${amp(report.amplification)} | ${report.duplicates.length} | ${refunds(report)} | ${report.lost.length} | ${recovery(report)} | ${audit(report)} |`;
   });
   return [
-    '| configuration (profile) | success by the deadline | eventual success | saga p50 / p95 (confirmed) | saga p95 (all, cancelled included) | amplification | duplicate charges | lost orders | recovery after the fault | invariants (these orders) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| configuration (profile) | success by the deadline | eventual success | saga p50 / p95 (confirmed) | saga p95 (all, cancelled included) | amplification | duplicate charges | authorized then refunded (cancelled before / after the heal) | lost orders | recovery after the fault | invariants (these orders) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
   ];
 }
@@ -234,7 +240,7 @@ export function resultsSection(result: ExperimentResult, artifacts: { svg: strin
       ? [
           `Provider outage (scenario \`provider-outage-60s\`, default profile \`full\`): ${outage.figures.offered} orders, the provider down from t+${outage.steps[0]?.at ?? '?'} s to t+${outage.steps.at(-1)?.at ?? '?'} s: ` +
             `${pct(outage.figures.eventualSuccess)} confirmed (${pct(outage.figures.successWithinDeadline)} by the deadline), cancelled ${Object.entries(outage.figures.cancelled).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none'}, ` +
-            `saga p50 / p95 ${ms(outage.figures.sagaP50Ms)} / ${ms(outage.figures.sagaP95Ms)}, amplification ${amp(outage.amplification)}, duplicate charges ${outage.duplicates.length}, lost ${outage.lost.length}, ` +
+            `saga p50 / p95 ${ms(outage.figures.sagaP50Ms)} / ${ms(outage.figures.sagaP95Ms)}, amplification ${amp(outage.amplification)}, duplicate charges ${outage.duplicates.length}, authorized then refunded ${refunds(outage)}, lost ${outage.lost.length}, ` +
             `recovered ${recovery(outage)} after the provider came back, invariants ${audit(outage)}.`,
         ]
       : ['The provider-outage scenario was not run (--no-outage).']),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { experimentChartSvg } from '../../../cli/chaos/chart';
-import { configurations, configurationScenario, defaultExperimentSettings, mergeResults } from '../../../cli/chaos/experiment';
+import { configurations, configurationScenario, defaultExperimentSettings, mergeResults, resultTable, type CompactReport, type ExperimentResult } from '../../../cli/chaos/experiment';
+import { runFigures } from '../../../cli/chaos/measure';
 
 describe('resilience experiment', () => {
   it('runs the study configurations in order, provider idempotency only in the last', () => {
@@ -45,5 +46,31 @@ describe('resilience experiment', () => {
     expect(svg).toContain('title &lt;&amp;&gt;');
     expect(svg.match(/<rect /g)).toHaveLength(1 + 4 + 2 + 3);
     expect(svg.match(/stroke-dasharray/g)).toHaveLength(2 + 1);
+  });
+
+  it("shows each configuration's authorize-then-refund count, split at the heal, and a dash for results measured before it was counted", () => {
+    const report = (authorizeThenRefund?: { run: number; cancelledBeforeHeal: number; cancelledAfterHeal: number; deployment: number }) =>
+      ({
+        figures: runFigures({ runId: 'r', startedAt: 0, placedAt: 0, orders: [], rejected: [], postP50Ms: undefined }, 0),
+        amplification: 1,
+        duplicates: [],
+        lost: [],
+        recoverySeconds: 3,
+        audit: { ok: true, runOrdersInViolation: [], failed: [] },
+        ...(authorizeThenRefund ? { chargeAfterCancel: { invariant: { passed: true, checked: 1, violations: 0, orderIds: [] }, authorizeThenRefund } } : {}),
+      }) as unknown as CompactReport;
+    const result = {
+      configurations: [
+        { ...configurations[0]!, report: report({ run: 3, cancelledBeforeHeal: 1, cancelledAfterHeal: 2, deployment: 9 }) },
+        { ...configurations[5]!, report: report() },
+      ],
+    } as unknown as ExperimentResult;
+
+    const [header, , counted, older] = resultTable(result);
+    const column = header!.split('|').findIndex((cell) => cell.includes('authorized then refunded'));
+
+    expect(column).toBeGreaterThan(0);
+    expect(counted!.split('|')[column]!.trim()).toBe('3 (1 / 2)');
+    expect(older!.split('|')[column]!.trim()).toBe('–');
   });
 });
