@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Sku } from '#contracts/catalog';
+import { defaultSagaDeadlineMarginMs } from '#shared/saga-deadline';
 import type { ProviderLink } from './simulator-payment-provider';
 import { queueNames, SagaWorld, type DeliveryFaults, type QueueName } from './world';
 
@@ -30,6 +31,14 @@ export const saga = {
     command(`deliverConcurrently(${first}, ${second}, ${pick})`, (world) => world.deliverConcurrently([queueIndex(first), pick], [queueIndex(second), pick + 1])),
   /** Time passes with the system running: every message is delivered as soon as it is visible, faults and all. */
   runFor: (seconds: number) => command(`runFor(${seconds}s)`, (world) => world.drain(world.time + seconds * 1000)),
+  /** Moves the clock to `offsetMs` from the deadline of an order placed earlier (a no-op if that moment has passed): where timing bugs live. */
+  advanceNearDeadline: (which: number, offsetMs: number) =>
+    command(`advanceNearDeadline(${which}, ${offsetMs}ms)`, async (world) => {
+      if (world.placed.length === 0) return;
+      const order = world.orders.orders.get(world.placed[which % world.placed.length]!.orderId)!;
+      const target = Date.parse(order.deadline) + offsetMs;
+      if (target > world.time) await world.advance(target - world.time);
+    }),
   advance: (seconds: number) => command(`advance(${seconds}s)`, (world) => world.advance(seconds * 1000)),
   providerOutage: (outage: ProviderLink['outage']) =>
     command(`providerOutage(${outage})`, (world) => {
@@ -69,6 +78,11 @@ const itemsArb = fc.uniqueArray(
 );
 
 const queueArb = fc.constantFrom(...queueNames);
+const margin = defaultSagaDeadlineMarginMs;
+/** The skew the margin is sized for (functions/shared/saga-deadline.ts). */
+const maxSkewMs = 1000;
+/** How late the provider may act on an abandoned request: lag plus skew stay under the margin, the bound the design assumes. */
+const maxLagMs = margin - maxSkewMs - 100;
 const faultsArb: fc.Arbitrary<DeliveryFaults> = fc.oneof(
   { weight: 6, arbitrary: fc.constant({}) },
   { weight: 1, arbitrary: fc.constant({ duplicate: true }) },
@@ -89,10 +103,13 @@ export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCom
       fc.constantFrom(1, 3, 5, 10, 30, 60, 120).map(saga.advance),
       fc.constantFrom(0, 1, 5, 30, 120).map(saga.runFor),
       fc.constantFrom(0, 1, 5, 30, 120).map(saga.runFor),
+      // Around the last moment for side effects (deadline − margin) and the deadline itself.
+      fc
+        .tuple(fc.nat({ max: 4 }), fc.constantFrom(-margin - maxLagMs, -margin - 1000, -margin - 1, -margin, -margin + 1, -3000, -1, 0, 1, 2000))
+        .map(([which, offset]) => saga.advanceNearDeadline(which, offset)),
       fc.constantFrom<ProviderLink['outage']>('none', 'failing', 'refused').map(saga.providerOutage),
-      // With the skew, a late landing stays under the 5 s margin: lag ≤ 3.9 s, skew ≤ 1 s.
-      fc.constantFrom(0, 1000, 2500, 3900).map(saga.loseNextProviderAnswer),
-      fc.constantFrom(-1000, 0, 1000).map(saga.providerSkew),
+      fc.constantFrom(0, 1000, maxLagMs / 2, maxLagMs).map(saga.loseNextProviderAnswer),
+      fc.constantFrom(-maxSkewMs, 0, maxSkewMs).map(saga.providerSkew),
       fc.boolean().map(saga.partition),
       fc.constantFrom(0, 5, 30, 56, 90).map(saga.crossRegionLag),
       fc.constant(saga.redriveDlqs()),

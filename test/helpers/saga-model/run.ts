@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { formatAuditReport } from '../../../cli/commands/audit';
 import { audit } from '../../../functions/auditor/domain/audit';
+import type { AuditReport } from '../../../functions/auditor/domain/report';
+import { settle } from '../fake-clock';
 import type { SagaCommand } from './commands';
 import { auditSnapshot, moneyHarm } from './snapshot';
 import { SagaWorld, worldSettings } from './world';
@@ -10,6 +12,8 @@ import { SagaWorld, worldSettings } from './world';
 export async function runCommands(commands: Iterable<SagaCommand>, drainOrder: readonly number[] = []): Promise<SagaWorld> {
   const world = new SagaWorld(drainOrder);
   await fc.asyncModelRun(() => ({ model: {}, real: world }), commands);
+  // Everything above is promise callbacks: give the test runner's own messages (its RPC to the main process) a turn.
+  await settle();
   return world;
 }
 
@@ -20,14 +24,18 @@ export async function runCommands(commands: Iterable<SagaCommand>, drainOrder: r
  */
 export async function assertSettlesSafely(world: SagaWorld): Promise<void> {
   await world.quiesce();
-  const report = audit(auditSnapshot(world), {
-    // Long after the last move, so that every cross-context check judges settled facts.
-    now: new Date(world.time + 3600_000),
-    outboxBound: 120,
-    grace: worldSettings.sweepGraceSeconds + worldSettings.sweepEverySeconds,
-  });
+  const report = auditWorld(world);
   expect(world.harnessErrors, 'the harness itself').toEqual([]);
   expect(report.ok, formatAuditReport(report).join('\n')).toBe(true);
   expect(moneyHarm(world), 'money moved for a cancelled order').toEqual([]);
   expect(report.counts.orders.PENDING, 'orders still PENDING after quiescence').toBe(0);
+}
+
+/** The REAL auditor over the world's rows, long after the last move, so that every cross-context check judges settled facts. */
+export function auditWorld(world: SagaWorld): AuditReport {
+  return audit(auditSnapshot(world), {
+    now: new Date(world.time + 3600_000),
+    outboxBound: 120,
+    grace: worldSettings.sweepGraceSeconds + worldSettings.sweepEverySeconds,
+  });
 }

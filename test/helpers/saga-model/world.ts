@@ -123,6 +123,8 @@ export class SagaWorld {
   /** The last sweep tick that ran or could be skipped; ticks are every `sweepEverySeconds` from the start. */
   private sweptUpTo: number = worldSettings.start;
   private readonly relayed = { orders: 0, inventory: 0, payments: 0 };
+  /** The body of each POST by its Idempotency-Key, for a client's retry. */
+  private readonly requests = new Map<string, { customerId: string; items: { sku: Sku; quantity: number }[] }>();
 
   private readonly consumers: Record<QueueName, (event: Detail, origin: Region) => Promise<unknown>> = {
     orders: (event) => applySagaEvent(event as SagaEvent, { orders: this.orders.repository, clock: this.clock, timers: this.timers.timers }),
@@ -159,8 +161,6 @@ export class SagaWorld {
     }
     this.relay();
   }
-
-  private readonly requests = new Map<string, { customerId: string; items: { sku: Sku; quantity: number }[] }>();
 
   /** Receives the `pick`-th visible message (wrapping around) of queue number `queue`, or of the next queue with one; false when no queue has a visible message. */
   async deliver(queue: number, pick: number, faults: DeliveryFaults = {}): Promise<boolean> {
