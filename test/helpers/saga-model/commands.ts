@@ -54,6 +54,10 @@ export const saga = {
     command(`loseNextProviderAnswer(${lagMs}ms)`, (world) => {
       world.link.loseNextAnswer = { lagMs };
     }),
+  notifierDown: (on: boolean) =>
+    command(`notifierDown(${on})`, (world) => {
+      world.notifierDown = on;
+    }),
   partition: (on: boolean) =>
     command(`partition(${on})`, (world) => {
       world.partitioned = on;
@@ -111,6 +115,7 @@ export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCom
       fc.constantFrom(0, 1000, maxLagMs / 2, maxLagMs).map(saga.loseNextProviderAnswer),
       fc.constantFrom(-maxSkewMs, 0, maxSkewMs).map(saga.providerSkew),
       fc.boolean().map(saga.partition),
+      fc.boolean().map(saga.notifierDown),
       fc.constantFrom(0, 5, 30, 56, 90).map(saga.crossRegionLag),
       fc.constant(saga.redriveDlqs()),
       fc.constant(saga.replayArchives()),

@@ -93,6 +93,8 @@ export class SagaWorld {
   readonly provider = simulatorPaymentProvider(this.simulator, this.link, this.clock);
   readonly notifications = inMemoryNotifications();
   readonly notifier = recordingNotifier();
+  /** While true the delivery channel fails every send: the claim stays SENDING and a redelivery sends again. */
+  notifierDown = false;
 
   readonly queues = Object.fromEntries(queueNames.map((name) => [name, [] as Message[]])) as Record<QueueName, Message[]>;
   readonly deadLetters = Object.fromEntries(queueNames.map((name) => [name, [] as Message[]])) as Record<QueueName, Message[]>;
@@ -136,7 +138,12 @@ export class SagaWorld {
       if (event.metadata.type === 'OrderCancelled') return cancelPayment(event as OrderCancelledEvent, ports);
       throw new PoisonMessageError(`no subscription for ${event.metadata.type}`);
     },
-    notifications: (event) => notifyCustomer(event as TerminalEvent, { notifications: this.notifications.repository, notifier: this.notifier.notifier, clock: this.clock }),
+    notifications: (event) =>
+      notifyCustomer(event as TerminalEvent, {
+        notifications: this.notifications.repository,
+        notifier: { send: (message) => (this.notifierDown ? Promise.reject(new Error('channel unavailable')) : this.notifier.notifier.send(message)) },
+        clock: this.clock,
+      }),
     'forward-primary': (event, origin) => this.forward(event, origin),
     'forward-secondary': (event, origin) => this.forward(event, origin),
   };
@@ -226,7 +233,8 @@ export class SagaWorld {
    */
   async quiesce(): Promise<void> {
     // A fault still on lasts a few minutes more, as an incident does before it is healed: what it breaks ends in the DLQs.
-    if (this.link.outage !== 'none' || this.partitioned) await this.drain(this.time + 300_000);
+    if (this.link.outage !== 'none' || this.partitioned || this.notifierDown) await this.drain(this.time + 300_000);
+    this.notifierDown = false;
     this.link.outage = 'none';
     this.link.loseNextAnswer = undefined;
     this.partitioned = false;
