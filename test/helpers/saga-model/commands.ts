@@ -54,6 +54,10 @@ export const saga = {
     command(`loseNextProviderAnswer(${lagMs}ms)`, (world) => {
       world.link.loseNextAnswer = { lagMs };
     }),
+  schedulerDown: (on: boolean) =>
+    command(`schedulerDown(${on})`, (world) => {
+      world.schedulerDown = on;
+    }),
   notifierDown: (on: boolean) =>
     command(`notifierDown(${on})`, (world) => {
       world.notifierDown = on;
@@ -116,6 +120,7 @@ export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCom
       fc.constantFrom(-maxSkewMs, 0, maxSkewMs).map(saga.providerSkew),
       fc.boolean().map(saga.partition),
       fc.boolean().map(saga.notifierDown),
+      fc.boolean().map(saga.schedulerDown),
       fc.constantFrom(0, 5, 30, 56, 90).map(saga.crossRegionLag),
       fc.constant(saga.redriveDlqs()),
       fc.constant(saga.replayArchives()),

@@ -8,6 +8,7 @@ import { applyOrderEvent } from '../../../functions/inventory/domain/use-cases';
 import type { TerminalEvent } from '../../../functions/notifications/domain/notification';
 import { notifyCustomer } from '../../../functions/notifications/domain/use-cases';
 import type { SagaEvent } from '../../../functions/orders/domain/order';
+import type { DeadlineTimers } from '../../../functions/orders/domain/ports';
 import { applySagaEvent, armDeadline, placeOrder, sweepOverdueOrders } from '../../../functions/orders/domain/use-cases';
 import type { InventoryReservedEvent, OrderCancelledEvent } from '../../../functions/payments/domain/payment';
 import { authorizePayment, cancelPayment } from '../../../functions/payments/domain/use-cases';
@@ -93,6 +94,13 @@ export class SagaWorld {
   readonly provider = simulatorPaymentProvider(this.simulator, this.link, this.clock);
   readonly notifications = inMemoryNotifications();
   readonly notifier = recordingNotifier();
+  /** While true EventBridge Scheduler refuses every call: arming fails (and retries), a clear after a terminal move fails (harmless by design). */
+  schedulerDown = false;
+  /** The timers as the use cases see them: the in-memory schedules, behind the scheduler's availability. */
+  private readonly scheduler: DeadlineTimers = {
+    set: (timer) => (this.schedulerDown ? Promise.reject(new Error('ThrottlingException: Rate exceeded')) : this.timers.timers.set(timer)),
+    clear: (orderId) => (this.schedulerDown ? Promise.reject(new Error('ThrottlingException: Rate exceeded')) : this.timers.timers.clear(orderId)),
+  };
   /** While true the delivery channel fails every send: the claim stays SENDING and a redelivery sends again. */
   notifierDown = false;
 
@@ -129,8 +137,8 @@ export class SagaWorld {
   private readonly requests = new Map<string, { customerId: string; items: { sku: Sku; quantity: number }[] }>();
 
   private readonly consumers: Record<QueueName, (event: Detail, origin: Region) => Promise<unknown>> = {
-    orders: (event) => applySagaEvent(event as SagaEvent, { orders: this.orders.repository, clock: this.clock, timers: this.timers.timers }),
-    arming: (event) => armDeadline(event as EventDetail<(typeof deadlineArmingSubscription)[number]>, { orders: this.orders.repository, timers: this.timers.timers, clock: this.clock, region: 'us-east-1' }),
+    orders: (event) => applySagaEvent(event as SagaEvent, { orders: this.orders.repository, clock: this.clock, timers: this.scheduler }),
+    arming: (event) => armDeadline(event as EventDetail<(typeof deadlineArmingSubscription)[number]>, { orders: this.orders.repository, timers: this.scheduler, clock: this.clock, region: 'us-east-1' }),
     inventory: (event) => applyOrderEvent(event as InventoryEvent, { reservations: this.inventory.repository, clock: this.clock }),
     payments: (event) => {
       const ports = { payments: this.payments, provider: this.provider, clock: this.clock };
@@ -233,8 +241,9 @@ export class SagaWorld {
    */
   async quiesce(): Promise<void> {
     // A fault still on lasts a few minutes more, as an incident does before it is healed: what it breaks ends in the DLQs.
-    if (this.link.outage !== 'none' || this.partitioned || this.notifierDown) await this.drain(this.time + 300_000);
+    if (this.link.outage !== 'none' || this.partitioned || this.notifierDown || this.schedulerDown) await this.drain(this.time + 300_000);
     this.notifierDown = false;
+    this.schedulerDown = false;
     this.link.outage = 'none';
     this.link.loseNextAnswer = undefined;
     this.partitioned = false;
@@ -405,7 +414,7 @@ export class SagaWorld {
       const every = worldSettings.sweepEverySeconds * 1000;
       this.sweptUpTo = worldSettings.start + Math.floor((this.time - worldSettings.start) / every) * every;
       const report = await sweepOverdueOrders(
-        { orders: this.orders.repository, clock: this.clock, timers: this.timers.timers, overdue: this.orders.overdue, region: 'us-east-1' },
+        { orders: this.orders.repository, clock: this.clock, timers: this.scheduler, overdue: this.orders.overdue, region: 'us-east-1' },
         { graceSeconds: worldSettings.sweepGraceSeconds, limit: 100 },
       );
       if (report.failed.length > 0) this.harnessErrors.push(`the sweep failed: ${JSON.stringify(report.failed)}`);

@@ -24,7 +24,8 @@
  *   later, its clock up to 1 s off the system's (lag plus skew stay under the
  *   saga deadline margin, the bound the design assumes), and its key
  *   retention passing;
- * - the notification channel down (a claim left SENDING is sent again);
+ * - the notification channel down (a claim left SENDING is sent again), and
+ *   the scheduler down (arming retries; a clear after a terminal move fails);
  * - the deadline timer (OrderTimedOut at the deadline, straight to the orders
  *   queue) and the sweep once a minute, on a virtual clock that only the
  *   commands move, some of them to just before or after an order's deadline
@@ -43,7 +44,7 @@
  * (every generated event is valid), skew between the system's own hosts (only
  * the provider's clock is off), provider lag or skew beyond the margin, an
  * outbox relay that lags or fails (rows are published as soon as they commit),
- * timer or sweep failures, the idempotency records' TTL, a crash between a
+ * a timer lost after it was set or a sweep that fails, the idempotency records' TTL, a crash between a
  * notification's send and its SENT mark (the one duplicate the design
  * accepts; the auditor counts rows, not messages), payload limits and throttling, and two intakes (one region runs orders).
  * Deliveries are atomic except in deliverConcurrently, so races inside a use
