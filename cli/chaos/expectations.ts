@@ -48,6 +48,15 @@ export function evaluate(scenario: Pick<Scenario, 'expect' | 'timeline' | 'conve
       detail: `${confirmed} of ${offered} (${percent(ratio)})`,
     });
   }
+  if (expect.maxCancelled !== undefined) {
+    const byReason = Object.entries(measured.figures.cancelled);
+    const cancelled = byReason.reduce((sum, [, count]) => sum + count, 0);
+    checks.push({
+      name: `at most ${expect.maxCancelled} order(s) cancelled`,
+      passed: cancelled <= expect.maxCancelled,
+      detail: cancelled === 0 ? 'none cancelled' : `${cancelled} cancelled: ${byReason.map(([reason, count]) => `${reason} ${count}`).join(', ')}`,
+    });
+  }
   if (expect.recoverWithinSeconds !== undefined) {
     checks.push({
       name: `recovers within ${expect.recoverWithinSeconds} s of healing`,

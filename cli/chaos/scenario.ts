@@ -77,6 +77,11 @@ export const expectationsSchema = z
     noDuplicates: z.boolean().default(true),
     /** Share of accepted orders CONFIRMED in the end, 0..1. */
     minConfirmedRatio: probability.optional(),
+    /**
+     * At most this many accepted orders cancelled, whatever the reason (the check names the reasons). 0 says that
+     * the fault may slow orders but must never turn into a cancellation, e.g. contention on a hot SKU.
+     */
+    maxCancelled: z.number().int().min(0).optional(),
     /** Seconds from the healing step until every order is terminal and every working queue is empty. */
     recoverWithinSeconds: z.number().positive().optional(),
     /** Every poison message injected is found in its context's DLQ with a reason (then removed, as its runbook would). @default true when the timeline poisons */

@@ -19,6 +19,7 @@ export const functionFaultKinds = [
   'duplicate-publish',
   'putevents-partial-failure',
   'idempotency-store-unavailable',
+  'transaction-conflict',
 ] as const;
 export type FunctionFaultKind = (typeof functionFaultKinds)[number];
 

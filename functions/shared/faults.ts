@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { MiddlewareStack } from '@smithy/types';
 import { currentControls, faultInjectionDeployed, type FunctionFault, type FunctionFaultKind } from './controls';
 import { logger } from './powertools';
@@ -95,6 +96,7 @@ export function withCommitFaults<T extends { middlewareStack: unknown }>(client:
   (client.middlewareStack as MiddlewareStack<object, object>).add(
     (next, context) => async (args) => {
       if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+      await conflictFault((args.input as { TransactItems?: unknown[] }).TransactItems?.length ?? 1);
       await commitFault('before');
       const result = await next(args);
       await commitFault('after');
@@ -103,6 +105,22 @@ export function withCommitFaults<T extends { middlewareStack: unknown }>(client:
     { step: 'initialize', name: 'duckstoreCommitFaults' },
   );
   return client;
+}
+
+/**
+ * Cancels a transaction as DynamoDB does when another transaction holds one of
+ * its items (a hot SKU's stock row): TransactionConflict on the first item,
+ * None on the others, nothing written. ministack runs one request at a time
+ * and never reports a conflict, so this is how the local cloud sees one.
+ * Rolled per attempt, so an in-process retry meets it again at the same rate.
+ */
+async function conflictFault(items: number): Promise<void> {
+  if (!(await fire('transaction-conflict'))) return;
+  throw new TransactionCanceledException({
+    message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict] (injected)',
+    $metadata: {},
+    CancellationReasons: Array.from({ length: items }, (_, index) => (index === 0 ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item (injected)' } : { Code: 'None' })),
+  });
 }
 
 /** Slows the handling of a message (before its handler runs). */

@@ -116,5 +116,25 @@ describe('chaos measurements and expectations', () => {
     ]);
     expect(checks[0]!.detail).toContain('4 money balances');
     expect(evaluate(parseScenario({ ...minimal, timeline: [{ at: 0, do: 'poison' }] }), { ...measured, poison: [] }).at(-1)).toMatchObject({ passed: false, detail: 'no poison message was injected' });
+    expect(evaluate(scenario, measured).find((check) => check.name.includes('cancelled'))).toBeUndefined();
+  });
+
+  it('counts cancellations against maxCancelled and names their reasons', () => {
+    const scenario = parseScenario({ ...minimal, expect: { maxCancelled: 0 } });
+    const measure = (orders: PlacedOrder[]) => ({
+      figures: runFigures({ runId: 'r', startedAt: 0, placedAt: 0, orders, rejected: [], postP50Ms: 1 }, orders.length),
+      duplicates: [],
+      lost: [],
+      recoverySeconds: 1,
+      poison: [],
+      audit: { ok: true, attempts: 1, waitedMs: 0, failed: [], runOrdersInViolation: [], report: {} as never },
+    });
+    const cancelledCheck = (orders: PlacedOrder[]) => evaluate(scenario, measure(orders)).find((check) => check.name === 'at most 0 order(s) cancelled');
+
+    expect(cancelledCheck([order({}), order({ orderId: 'o2' })])).toMatchObject({ passed: true, detail: 'none cancelled' });
+    expect(cancelledCheck([order({}), order({ orderId: 'o2', status: 'CANCELLED', cancellationReason: 'SAGA_DEADLINE' })])).toMatchObject({
+      passed: false,
+      detail: '1 cancelled: SAGA_DEADLINE 1',
+    });
   });
 });

@@ -35,10 +35,13 @@ describe('the DynamoDB payment repository', () => {
     await expect(dynamoDbPaymentRepository('payments', environment, client).create(authorized, [authorizedEvent], cause)).resolves.toBe(false);
   });
 
-  it('lets a conflict or throttling cancellation through, to be retried', async () => {
-    const { client } = scriptedDocumentClient([throws(transactionCancelled('None', 'TransactionConflict'))]);
+  it('lets a conflict that outlasts the in-process retries, or a throttling cancellation, through, for SQS to retry', async () => {
+    const conflicts = scriptedDocumentClient(Array.from({ length: 5 }, () => throws(transactionCancelled('None', 'TransactionConflict'))));
+    const throttled = scriptedDocumentClient([throws(transactionCancelled('None', 'ThrottlingError'))]);
 
-    await expect(dynamoDbPaymentRepository('payments', environment, client).create(authorized, [authorizedEvent], cause)).rejects.toThrow(/Transaction cancelled/);
+    await expect(dynamoDbPaymentRepository('payments', environment, conflicts.client).create(authorized, [authorizedEvent], cause)).rejects.toThrow(/Transaction cancelled/);
+    await expect(dynamoDbPaymentRepository('payments', environment, throttled.client).create(authorized, [authorizedEvent], cause)).rejects.toThrow(/Transaction cancelled/);
+    expect(throttled.sent).toHaveLength(1);
   });
 
   it('moves a payment only from the expected status, appending history and the refunded authorization, with its outbox row', async () => {
