@@ -79,7 +79,7 @@ export const saga = {
 const itemsArb = fc.uniqueArray(
   fc.record({
     // Scarce ducks get rejected; a gold duck is above the provider's limit and declined.
-    sku: fc.constantFrom<Sku>('DUCK-CLASSIC', 'DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-LIMITED', 'DUCK-GOLD'),
+    sku: fc.constantFrom<Sku>('DUCK-CLASSIC', 'DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-LIMITED', 'DUCK-LIMITED', 'DUCK-GOLD'),
     quantity: fc.integer({ min: 1, max: 2 }),
   }),
   { minLength: 1, maxLength: 2, selector: (item) => item.sku },
@@ -102,8 +102,8 @@ const faultsArb: fc.Arbitrary<DeliveryFaults> = fc.oneof(
 export const sagaCommands = (maxCommands: number): fc.Arbitrary<Iterable<SagaCommand>> =>
   fc.commands(
     [
-      itemsArb.map(saga.place),
-      itemsArb.map(saga.place),
+      // Several orders per run, so that they compete for the scarce ducks and their faults overlap.
+      ...Array.from({ length: 4 }, () => itemsArb.map(saga.place)),
       fc.nat({ max: 4 }).map(saga.retryPost),
       ...Array.from({ length: 6 }, () => fc.tuple(queueArb, fc.nat({ max: 3 }), faultsArb).map(([queue, pick, faults]) => saga.deliver(queue, pick, faults))),
       fc.tuple(queueArb, queueArb, fc.nat({ max: 3 })).map(([first, second, pick]) => saga.deliverConcurrently(first, second, pick)),

@@ -66,7 +66,7 @@ import { assertSettlesSafely, auditWorld, runCommands } from '../../helpers/saga
 import { moneyHarm } from '../../helpers/saga-model/snapshot';
 import { SagaWorld } from '../../helpers/saga-model/world';
 
-const numRuns = Number(process.env.FC_NUM_RUNS ?? 1000);
+const numRuns = Number(process.env.FC_NUM_RUNS ?? 2000);
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 
 /** What a settled run ended with, to check that the runs together reached every ending and every fault path. */
@@ -83,7 +83,7 @@ describe('the saga under any interleaving of deliveries, faults and recoveries',
   it('settles with every invariant true and no money moved for a cancelled order', { timeout: Math.max(120_000, numRuns * 120) }, async () => {
     const seen = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(sagaCommands(40), fc.array(fc.nat({ max: 7 }), { maxLength: 16 }), async (commands, drainOrder) => {
+      fc.asyncProperty(sagaCommands(50), fc.array(fc.nat({ max: 7 }), { maxLength: 16 }), async (commands, drainOrder) => {
         const world = await runCommands(commands, drainOrder);
         await assertSettlesSafely(world);
         for (const ending of endings(world)) seen.add(ending);
