@@ -47,3 +47,15 @@ export class FakeClock implements Clock {
     await settle();
   }
 }
+
+/** How a promise that waits on `clock` settles once the clock has moved `ms` on: its value or its error, never a rejection. */
+export async function outcomeOn<T>(promise: Promise<T>, clock: FakeClock, ms = 60_000): Promise<{ value?: T; error?: unknown }> {
+  const result: { value?: T; error?: unknown } = {};
+  const done = promise.then(
+    (value) => (result.value = value),
+    (error: unknown) => (result.error = error),
+  );
+  await clock.advance(ms);
+  await done;
+  return result;
+}

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionConflictException } from '@
 import { describe, expect, it } from 'vitest';
 import { conflictRetrySettings, isTransactionConflict, retryingConflicts } from '#shared/conflict-retry';
 import { commitWithOutbox } from '#shared/transactions';
-import { FakeClock } from '../../helpers/fake-clock';
+import { FakeClock, outcomeOn } from '../../helpers/fake-clock';
 import { scriptedDocumentClient, throws, transactionCancelled } from '../../helpers/scripted-dynamodb';
 
 const conflict = () => transactionCancelled('None', 'TransactionConflict', 'None');
@@ -16,17 +16,6 @@ function scripted(clock: FakeClock, failures: unknown[]) {
     return failure ? Promise.reject(failure as Error) : Promise.resolve('committed');
   };
   return { attempt, startedAt };
-}
-
-async function settled<T>(promise: Promise<T>, clock: FakeClock): Promise<{ value?: T; error?: unknown }> {
-  const result: { value?: T; error?: unknown } = {};
-  const done = promise.then(
-    (value) => (result.value = value),
-    (error: unknown) => (result.error = error),
-  );
-  await clock.advance(10_000);
-  await done;
-  return result;
 }
 
 describe('isTransactionConflict', () => {
@@ -50,7 +39,7 @@ describe('retryingConflicts', () => {
     const start = clock.now();
     const { attempt, startedAt } = scripted(clock, [conflict(), conflict()]);
 
-    const result = await settled(retryingConflicts(attempt, { clock, random: () => 0.5 }), clock);
+    const result = await outcomeOn(retryingConflicts(attempt, { clock, random: () => 0.5 }), clock);
 
     expect(result.value).toBe('committed');
     const { baseDelayMs } = conflictRetrySettings;
@@ -64,7 +53,7 @@ describe('retryingConflicts', () => {
     const failures = [...Array.from({ length: conflictRetrySettings.maxAttempts - 1 }, conflict), last];
     const { attempt, startedAt } = scripted(clock, failures);
 
-    const result = await settled(retryingConflicts(attempt, { clock }), clock);
+    const result = await outcomeOn(retryingConflicts(attempt, { clock }), clock);
 
     expect(result.error).toBe(last);
     expect(startedAt).toHaveLength(conflictRetrySettings.maxAttempts);
@@ -76,7 +65,7 @@ describe('retryingConflicts', () => {
     const decided = transactionCancelled('ConditionalCheckFailed', 'None');
     const { attempt, startedAt } = scripted(clock, [decided]);
 
-    const result = await settled(retryingConflicts(attempt, { clock }), clock);
+    const result = await outcomeOn(retryingConflicts(attempt, { clock }), clock);
 
     expect(result.error).toBe(decided);
     expect(startedAt).toHaveLength(1);

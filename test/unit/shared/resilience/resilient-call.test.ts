@@ -4,7 +4,7 @@ import { Deadline } from '#shared/resilience/deadline';
 import { BulkheadFullError, CallTimeoutError, CircuitOpenError } from '#shared/resilience/errors';
 import { resilienceProfile } from '#shared/resilience/profiles';
 import { resilientCaller } from '#shared/resilience/resilient-call';
-import { FakeClock, settle } from '../../../helpers/fake-clock';
+import { FakeClock, outcomeOn, settle } from '../../../helpers/fake-clock';
 
 class Unavailable extends Error {}
 class Refused extends Error {}
@@ -23,23 +23,12 @@ function fixture() {
 
 const isRetryable = (error: unknown) => error instanceof Unavailable || error instanceof CallTimeoutError;
 
-async function settled<T>(promise: Promise<T>, clock: FakeClock, ms = 60_000): Promise<{ value?: T; error?: unknown }> {
-  const result: { value?: T; error?: unknown } = {};
-  const done = promise.then(
-    (value) => (result.value = value),
-    (error: unknown) => (result.error = error),
-  );
-  await clock.advance(ms);
-  await done;
-  return result;
-}
-
 describe('resilientCaller', () => {
   it('makes one attempt and no more under the none profile', async () => {
     const { clock, caller } = fixture();
     let attempts = 0;
 
-    const result = await settled(
+    const result = await outcomeOn(
       caller.call(() => (attempts++, Promise.reject(new Unavailable())), { settings: resilienceProfile('none'), deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }),
       clock,
     );
@@ -53,7 +42,7 @@ describe('resilientCaller', () => {
     const signals: (AbortSignal | undefined)[] = [];
     const settings = resilienceProfile('timeouts', { callTimeoutMs: 1_000 });
 
-    const result = await settled(
+    const result = await outcomeOn(
       caller.call(({ signal }) => (signals.push(signal), new Promise<string>(() => {})), { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }),
       clock,
     );
@@ -69,7 +58,7 @@ describe('resilientCaller', () => {
     const settings = resilienceProfile('timeouts', { callTimeoutMs: 3_000 });
     const deadline = Deadline.earliest(clock, start + 1_200);
 
-    const result = await settled(caller.call(() => new Promise<string>(() => {}), { settings, deadline, isRetryable, operation: 'authorize' }), clock, 10_000);
+    const result = await outcomeOn(caller.call(() => new Promise<string>(() => {}), { settings, deadline, isRetryable, operation: 'authorize' }), clock, 10_000);
 
     expect(result.error).toMatchObject({ name: 'CallTimeoutError', timeoutMs: 1_200 });
   });
@@ -80,7 +69,7 @@ describe('resilientCaller', () => {
     let attempts = 0;
 
     for (let i = 0; i < 10; i++) {
-      const result = await settled(
+      const result = await outcomeOn(
         caller.call(() => (attempts++, Promise.reject(new Refused())), { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }),
         clock,
         0,
@@ -99,10 +88,10 @@ describe('resilientCaller', () => {
     const failing = () => (attempts++, Promise.reject(new Unavailable()));
 
     // Three attempts per call: the second call's second attempt is the fifth failure of five in the window (the minimum).
-    await settled(caller.call(failing, { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock, 1_000);
-    const second = await settled(caller.call(failing, { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock, 1_000);
+    await outcomeOn(caller.call(failing, { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock, 1_000);
+    const second = await outcomeOn(caller.call(failing, { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock, 1_000);
     const before = attempts;
-    const third = await settled(caller.call(failing, { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock, 0);
+    const third = await outcomeOn(caller.call(failing, { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock, 0);
 
     expect(attempts).toBe(5);
     expect(transitions.map((transition) => transition.to)).toEqual(['open']);
@@ -117,7 +106,7 @@ describe('resilientCaller', () => {
     const { clock, caller, transitions } = fixture();
     const settings = resilienceProfile('breaker');
     const options = { settings, deadline: Deadline.none(clock), isRetryable, operation: 'authorize' };
-    for (let i = 0; i < 2; i++) await settled(caller.call(() => Promise.reject(new Unavailable()), options), clock, 1_000);
+    for (let i = 0; i < 2; i++) await outcomeOn(caller.call(() => Promise.reject(new Unavailable()), options), clock, 1_000);
     expect(caller.breakerState(settings)).toBe('open');
 
     await clock.advance(settings.circuitBreaker!.cooldownMs);

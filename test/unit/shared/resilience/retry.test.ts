@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Deadline } from '#shared/resilience/deadline';
 import { DeadlineExceededError } from '#shared/resilience/errors';
 import { retryDelayMs, retrying, type RetrySettings } from '#shared/resilience/retry';
-import { FakeClock, settle } from '../../../helpers/fake-clock';
+import { FakeClock, outcomeOn, settle } from '../../../helpers/fake-clock';
 
 class Unavailable extends Error {}
 class Refused extends Error {}
@@ -21,16 +21,7 @@ function scripted(clock: FakeClock, failures: Error[]) {
   return { attempt, startedAt };
 }
 
-async function outcome<T>(promise: Promise<T>, clock: FakeClock): Promise<{ value?: T; error?: unknown }> {
-  const result: { value?: T; error?: unknown } = {};
-  const done = promise.then(
-    (value) => (result.value = value),
-    (error: unknown) => (result.error = error),
-  );
-  await clock.advance(60_000);
-  await done;
-  return result;
-}
+const outcome = <T>(promise: Promise<T>, clock: FakeClock) => outcomeOn(promise, clock);
 
 describe('retrying', () => {
   it('retries a retryable failure after a full-jitter wait and returns the success', async () => {
