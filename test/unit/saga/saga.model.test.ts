@@ -79,6 +79,9 @@ function endings(world: SagaWorld): string[] {
   ];
 }
 
+/** A command holds no state, so one instance serves every sequence. */
+const placeOneDuck = saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]);
+
 describe('the saga under any interleaving of deliveries, faults and recoveries', () => {
   it('settles with every invariant true and no money moved for a cancelled order', { timeout: Math.max(120_000, numRuns * 120) }, async () => {
     const seen = new Set<string>();
@@ -110,7 +113,7 @@ describe('the saga under any interleaving of deliveries, faults and recoveries',
   });
 
   it('regression #13-1: a redrive after the cancellation never authorizes', async () => {
-    const world = await runCommands([
+    await assertSettlesSafely(await runCommands([
       ...reservedAndForwarded,
       // The request leaves (payments notes the attempt) and fails: InventoryReserved retries, then goes to the DLQ.
       saga.providerOutage('failing'),
@@ -121,25 +124,23 @@ describe('the saga under any interleaving of deliveries, faults and recoveries',
       saga.providerOutage('none'),
       saga.redriveDlqs(),
       saga.deliver('payments'),
-    ]);
-    await assertSettlesSafely(world);
+    ]));
   });
 
   it('regression #13-2: an InventoryReserved that reaches payments after the cancellation never authorizes', async () => {
-    const world = await runCommands([
-      saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]),
+    await assertSettlesSafely(await runCommands([
+      placeOneDuck,
       saga.deliver('inventory'),
       saga.deliver('forward-primary'),
       // No timer was armed (OrderPlaced still waits on the arming queue): the sweep cancels the order past deadline + grace.
       saga.advance(120),
       // InventoryReserved gets to payments before the OrderCancelled, which is still in the forwarding queue.
       saga.deliver('payments'),
-    ]);
-    await assertSettlesSafely(world);
+    ]));
   });
 
   it('regression #13-3: a redrive after the provider forgot the key refunds the first charge and never charges again', async () => {
-    const world = await runCommands([
+    await assertSettlesSafely(await runCommands([
       ...reservedAndForwarded,
       // The provider authorizes, the answer is lost; the retries fail before reaching the provider, and the message is dead-lettered.
       saga.loseNextProviderAnswer(0),
@@ -150,13 +151,12 @@ describe('the saga under any interleaving of deliveries, faults and recoveries',
       saga.expireProviderKeys(),
       saga.redriveDlqs(),
       saga.deliver('payments'),
-    ]);
-    await assertSettlesSafely(world);
+    ]));
   });
 
   it('sees the harm when its assumption breaks: a provider acting later than the deadline margin charges after the deadline', async () => {
     const world = await runCommands([
-      saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]),
+      placeOneDuck,
       saga.loseNextProviderAnswer(defaultSagaDeadlineMarginMs + 1500),
       // The last moment payments may still send: the request leaves, the provider acts 1.5 s past the deadline.
       saga.advanceNearDeadline(0, -defaultSagaDeadlineMarginMs - 1),
@@ -172,7 +172,7 @@ describe('the saga under any interleaving of deliveries, faults and recoveries',
 });
 
 /** One order, reserved, its InventoryReserved forwarded to payments and its deadline timer armed. */
-const reservedAndForwarded = [saga.place([{ sku: 'DUCK-CLASSIC', quantity: 1 }]), saga.deliver('inventory'), saga.deliver('arming'), saga.deliver('forward-primary')];
+const reservedAndForwarded = [placeOneDuck, saga.deliver('inventory'), saga.deliver('arming'), saga.deliver('forward-primary')];
 
 /** Four failed receives of the payments message, each after its redelivery backoff (2, 6, 24 s): the fifth is at 122 s, past the 60 s deadline. */
 const failedReceivesUntilTheDeadline = (later: SagaCommand, first: SagaCommand = later) => [first, saga.advance(2), later, saga.advance(6), later, saga.advance(24), later];
