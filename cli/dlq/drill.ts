@@ -18,9 +18,13 @@ export interface DrillOptions {
   maxOutageSeconds?: number;
   /**
    * Local cloud only: the longest redelivery backoff of the payments consumer
-   * during the outage (profile `full,redeliveryMaxSeconds=N` through the
+   * during the outage (profile `timeouts,redeliveryMaxSeconds=N` through the
    * control document), so its five failed receives take seconds rather than
-   * minutes. Cleared with the outage, before the recovery is timed.
+   * minutes. The profile has no circuit breaker: an open breaker's cooldown
+   * is added to every redelivery, which spreads the five receives past the
+   * deadline − margin, where payments declines by itself (DEADLINE_PASSED)
+   * and nothing is dead-lettered. Cleared with the outage, before the
+   * recovery is timed with the deployed profile.
    * @default 3 on local/localstack, unchanged on AWS
    */
   fillRedeliverySeconds?: number;
@@ -86,10 +90,10 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   let healedAt = 0;
   const deadLettered: DrillReport['deadLettered'] = [];
   try {
-    if (fillRedelivery !== undefined) await setResilienceProfile(deployment, `full,redeliveryMaxSeconds=${fillRedelivery}`);
+    if (fillRedelivery !== undefined) await setResilienceProfile(deployment, `timeouts,redeliveryMaxSeconds=${fillRedelivery}`);
     await setProviderFaults(deployment, { outage: true });
     outageStart = Date.now();
-    log(`outage: provider down${fillRedelivery !== undefined ? ` (payments redelivery backoff at most ${fillRedelivery} s while it lasts)` : ''}`);
+    log(`outage: provider down${fillRedelivery !== undefined ? ` (payments redelivery backoff at most ${fillRedelivery} s and no breaker while it lasts)` : ''}`);
 
     const load = await placeOrders(api, { orders: options.orders ?? 12, concurrency: 2, ratePerSecond: 4, skus: ['DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-NINJA'] }, { runId: `drill-${Date.now()}` });
     placed.push(...load.orders);

@@ -34,6 +34,9 @@ describe('recovery drill', () => {
     expect(report.audit, `auditor: ${report.audit.failed.join(', ')}`).toMatchObject({ ok: true, failed: [] });
     expect(report.ok).toBe(true);
     expect(report.timeToRecoverSeconds).toBeLessThan(600);
+    // The redrive comes after the deadlines: payments may only look the cancelled orders up, so no hold was made to give back.
+    expect(report.chargeAfterCancel.invariant.passed).toBe(true);
+    expect(report.chargeAfterCancel.authorizeThenRefund, 'authorize-then-refund of the drill orders').toMatchObject({ run: 0 });
 
     // Left as found: the fault cleared, the payments profile (and with it the redelivery backoff) back to the default, every DLQ empty.
     expect(await getProviderFaults(system.deployment)).toEqual({});
