@@ -8,6 +8,8 @@ export const invariantMetrics = {
   namespace: 'DuckStore',
   /** Findings of the latest audit; 0 when every invariant holds. Also published per failed invariant (dimension `invariant`). */
   violations: 'InvariantViolations',
+  /** Authorizations of cancelled orders that were refunded, as of the latest audit: compensated, but each was a hold on a card. */
+  authorizeThenRefund: 'AuthorizeThenRefund',
   /** The Powertools service, hence the metric's `service` dimension. */
   serviceName: 'invariant-auditor',
 } as const;

@@ -40,6 +40,8 @@ export function scheduledAudit(deps: { ports: AuditPorts; options: AuditSystemOp
       single.addDimension('invariant', String(invariant.id));
       single.addMetric(violationsMetric, MetricUnit.Count, invariant.violations);
     }
+    // Published only where there is a ledger to count from (the simulator): with a real provider it is unknown, not zero.
+    if (report.counts.authorizeThenRefund !== undefined) deps.metrics.addMetric(invariantMetrics.authorizeThenRefund, MetricUnit.Count, report.counts.authorizeThenRefund);
     deps.metrics.publishStoredMetrics();
     const details = {
       summary,
