@@ -1,12 +1,26 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ContextService, type ContextServiceProps } from './context-service';
+import { ContextService, defaultSagaDeadlineMargin, type ContextServiceProps } from './context-service';
 
 export interface PaymentsServiceProps extends ContextServiceProps {
   /** Base URL of the payment provider's API. */
   readonly providerUrl: string;
   /** Per-call timeout of the provider client. @default 3 seconds */
   readonly providerTimeout?: Duration;
+  /**
+   * No authorization request is in flight past the saga deadline minus this
+   * (docs/resilience.md, "Deadline-aware participants"): more than the
+   * provider's longest time to act on a request plus the clock skew.
+   * @default 10 seconds
+   */
+  readonly sagaDeadlineMargin?: Duration;
+  /**
+   * How long after an attempt a retry under the same Idempotency-Key is still
+   * a replay at the provider; past it, payments looks the order up instead.
+   * Keep it below the provider's own key retention (Stripe: 24 h).
+   * @default 23 hours
+   */
+  readonly providerKeyRetention?: Duration;
 }
 
 /** Payments: authorizes reserved orders with the provider, refunds cancelled ones. */
@@ -20,7 +34,12 @@ export class PaymentsService extends ContextService {
       consumer: {
         // A record may wait for the provider twice (authorize, then refund on a race) plus its own writes.
         timeout: Duration.seconds(providerTimeout.toSeconds() * 2 + 5),
-        environment: { PROVIDER_URL: props.providerUrl, PROVIDER_TIMEOUT_MS: String(providerTimeout.toMilliseconds()) },
+        environment: {
+          PROVIDER_URL: props.providerUrl,
+          PROVIDER_TIMEOUT_MS: String(providerTimeout.toMilliseconds()),
+          SAGA_DEADLINE_MARGIN_MS: String((props.sagaDeadlineMargin ?? defaultSagaDeadlineMargin).toMilliseconds()),
+          PROVIDER_KEY_RETENTION_SECONDS: String((props.providerKeyRetention ?? Duration.hours(23)).toSeconds()),
+        },
       },
     });
   }
