@@ -96,10 +96,12 @@ describe('saga deadline', () => {
         await partition.heal();
       }
 
-      // Buffered InventoryReserved and OrderCancelled now reach payments in either order: a void, or an authorization refunded.
-      expect(await eventuallyRow('payments', `PAYMENT#${orderId}`, ['CANCELLED', 'REFUNDED'])).toBeDefined();
+      // Buffered InventoryReserved and OrderCancelled now reach payments in either order, both past the deadline: a void,
+      // or a decline payments gives itself (DEADLINE_PASSED). Either way the provider is never asked (invariant 8).
+      expect(await eventuallyRow('payments', `PAYMENT#${orderId}`, ['CANCELLED', 'DECLINED'])).toBeDefined();
       await expectEverythingDelivered();
-      await expectCancelledAtDeadlineEverywhere(orderId, stockBefore, ['CANCELLED', 'REFUNDED']);
+      await expectCancelledAtDeadlineEverywhere(orderId, stockBefore, ['CANCELLED', 'DECLINED']);
+      expect(await system.ledger(orderId)).toEqual([]);
     },
     240_000,
   );
@@ -151,9 +153,11 @@ describe('saga deadline', () => {
         await partition.heal();
       }
 
-      expect(await eventuallyRow('payments', `PAYMENT#${orderId}`, ['CANCELLED', 'REFUNDED'])).toBeDefined();
+      // As above: past the deadline payments voids or declines by itself, and never asks the provider.
+      expect(await eventuallyRow('payments', `PAYMENT#${orderId}`, ['CANCELLED', 'DECLINED'])).toBeDefined();
       await expectEverythingDelivered();
-      await expectCancelledAtDeadlineEverywhere(orderId, stockBefore, ['CANCELLED', 'REFUNDED']);
+      await expectCancelledAtDeadlineEverywhere(orderId, stockBefore, ['CANCELLED', 'DECLINED']);
+      expect(await system.ledger(orderId)).toEqual([]);
     },
     300_000,
   );
