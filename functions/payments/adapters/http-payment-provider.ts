@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { Deadline } from '#shared/resilience/deadline';
-import { CallTimeoutError, ResilienceRefusalError } from '#shared/resilience/errors';
+import { CallTimeoutError, DeadlineExceededError, ResilienceRefusalError } from '#shared/resilience/errors';
 import type { ResilienceSettings } from '#shared/resilience/profiles';
 import type { ResilientCaller } from '#shared/resilience/resilient-call';
 import type { Authorization } from '../domain/payment';
@@ -97,7 +97,8 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
     let sent = false;
     const once = async (keyOf: (key: string) => string, signal: AbortSignal | undefined) => {
       const remainingMs = bounds.notAfter === undefined ? undefined : bounds.notAfter - Date.now();
-      if (remainingMs !== undefined && remainingMs <= 0) throw new ProviderUnavailableError(`payment provider ${operation} not attempted: the saga deadline is too close`);
+      // A refusal, not an outage: the retry loop stops here instead of trying again into the same spent deadline.
+      if (remainingMs !== undefined && remainingMs <= 0) throw new DeadlineExceededError('the saga deadline is too close');
       if (!sent) {
         sent = true;
         await bounds.beforeSend?.();
@@ -106,10 +107,10 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
       return send(keyOf, signals.length > 1 ? AbortSignal.any(signals) : signals[0]);
     };
     const { resilience } = options;
-    if (!resilience) return once((key) => key, AbortSignal.timeout(options.timeoutMs));
-    const policy = resilience.current();
-    const keyOf = policy.sendIdempotencyKeys || policy.settings.alwaysSendIdempotencyKeys ? (key: string) => key : (key: string) => `${key}~${randomUUID()}`;
     try {
+      if (!resilience) return await once((key) => key, AbortSignal.timeout(options.timeoutMs));
+      const policy = resilience.current();
+      const keyOf = policy.sendIdempotencyKeys || policy.settings.alwaysSendIdempotencyKeys ? (key: string) => key : (key: string) => `${key}~${randomUUID()}`;
       return await resilience.caller.call(({ signal }) => once(keyOf, signal), {
         settings: policy.settings,
         deadline: policy.deadline,

@@ -87,7 +87,10 @@ async function authorizationFor(event: InventoryReservedEvent, ports: PaymentPor
   const { orderId } = event.data;
   const now = ports.clock.now();
   const tooLate = tooLateToStart(event, now, policy.sagaDeadlineMarginMs);
-  const attempt = await ports.payments.lastAttempt(orderId);
+  // Any attempt came after the event was written, so while the event itself is younger than the retention every
+  // attempt's key is remembered and re-sending is a replay: the happy path needs no read of the attempt marker.
+  const keyMayBeForgotten = now.getTime() - Date.parse(event.metadata.occurredAt) >= policy.providerKeyRetentionMs;
+  const attempt = tooLate || keyMayBeForgotten ? await ports.payments.lastAttempt(orderId) : undefined;
   const keyRemembered = attempt !== undefined && now.getTime() - Date.parse(attempt.at) < policy.providerKeyRetentionMs;
   if (attempt && (tooLate || !keyRemembered)) {
     const earlier = await ports.provider.findAuthorization(orderId);

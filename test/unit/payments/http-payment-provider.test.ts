@@ -216,3 +216,47 @@ describe('refunding over HTTP', () => {
     await expect(refund()).rejects.toThrow(ProviderUnavailableError);
   });
 });
+
+describe('bounding and noting an authorization', () => {
+  it('sends nothing and notes nothing once the saga deadline minus the margin has passed', async () => {
+    let noted = 0;
+
+    const error = await rejection(provider().authorize({ orderId, amount, customerId: 'customer-42' }, { notAfter: Date.now() - 1, beforeSend: async () => void noted++ }));
+
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as Error).message).toMatch(/not attempted: the saga deadline is too close/);
+    expect(received).toEqual([]);
+    expect(noted).toBe(0);
+  });
+
+  it('notes the attempt once, before the request leaves', async () => {
+    const order: string[] = [];
+    respond = (request, response) => {
+      order.push('request');
+      answer(201, { status: 'AUTHORIZED', authorizationId: 'auth_1' })(request, response);
+    };
+
+    await provider().authorize({ orderId, amount, customerId: 'customer-42' }, { notAfter: Date.now() + 60_000, beforeSend: async () => void order.push('noted') });
+
+    expect(order).toEqual(['noted', 'request']);
+  });
+});
+
+describe('looking an order up over HTTP', () => {
+  it('searches by the order id, never posts, and reports the authorization that took money', async () => {
+    respond = answer(200, { items: [{ authorizationId: 'auth_0', status: 'DECLINED', declineReason: 'LIMIT_EXCEEDED' }, { authorizationId: 'auth_1', status: 'REFUNDED', extra: true }] });
+
+    const found = await provider().findAuthorization(orderId);
+
+    expect(found).toEqual({ outcome: 'AUTHORIZED', authorizationId: 'auth_1' });
+    expect(received.map((request) => [request.method, request.url, request.headers['idempotency-key']])).toEqual([['GET', `/v1/authorizations?orderId=${orderId}`, undefined]]);
+  });
+
+  it('reports nothing when the provider holds nothing for the order, and an outage as unavailable', async () => {
+    respond = answer(200, { items: [] });
+    expect(await provider().findAuthorization(orderId)).toBeUndefined();
+
+    respond = answer(503);
+    expect(await rejection(provider().findAuthorization(orderId))).toBeInstanceOf(ProviderUnavailableError);
+  });
+});
