@@ -10,23 +10,33 @@ type Client = Pick<DynamoDBDocumentClient, 'send'>;
 const shards = () => Array.from({ length: unpublishedOutboxIndex.shardCount }, (_, shard) => outboxShardKey(shard));
 
 /**
+ * Sends a batch request (BatchWriteItem, BatchGetItem) until DynamoDB has
+ * processed all of it: it may hand some back unprocessed under load. Backs
+ * off between tries, nine at most; returns what was still unprocessed.
+ */
+async function untilProcessed<T>(items: T[], send: (batch: T[]) => Promise<T[]>, wait: (ms: number) => Promise<void>): Promise<T[]> {
+  let pending = items;
+  for (let attempt = 0; pending.length > 0 && attempt <= 8; attempt++) {
+    if (attempt > 0) await wait(50 * 2 ** Math.min(attempt, 6));
+    pending = await send(pending);
+  }
+  return pending;
+}
+
+/**
  * Deletes published outbox rows, as the relay, the sweeper and the redrive all
- * do. BatchWriteItem takes at most 25 requests and may return some unprocessed.
+ * do. BatchWriteItem takes at most 25 requests.
  */
 export function deleteOutboxRows(tableName: string, client: Client, wait: (ms: number) => Promise<void> = sleep): (rows: OutboxRow[]) => Promise<void> {
   return async (rows) => {
     const keys = rows.map(({ pk }) => ({ pk }));
     for (let start = 0; start < keys.length; start += 25) {
-      let requests = keys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await wait(50 * 2 ** Math.min(attempt, 6));
-        const response = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-        requests = (response.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-        if (attempt >= 8 && requests.length > 0) {
-          // Leaving a published row behind is safe: the sweeper republishes it and consumers are idempotent.
-          logger.warn('could not delete published outbox rows', { remaining: requests.length });
-          return;
-        }
+      const requests = keys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      const left = await untilProcessed(requests, async (batch) => ((await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }))).UnprocessedItems?.[tableName] ?? []) as typeof batch, wait);
+      if (left.length > 0) {
+        // Leaving a published row behind is safe: the sweeper republishes it and consumers are idempotent.
+        logger.warn('could not delete published outbox rows', { remaining: left.length });
+        return;
       }
     }
   };
@@ -56,15 +66,16 @@ export function dynamoDbUnpublishedOutbox(tableName: string, client: Client): Un
   /** The rows themselves, read consistently from the table: a row the relay deleted after the index listed it is not returned. */
   async function readRows(keys: { pk: string }[]): Promise<Record<string, unknown>[]> {
     const rows: Record<string, unknown>[] = [];
-    let pending: Record<string, unknown>[] = keys;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(50 * 2 ** Math.min(attempt, 6));
-      const response = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
-      rows.push(...(response.Responses?.[tableName] ?? []));
-      pending = response.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      // What is still unread is read by the next sweep.
-      if (attempt >= 8) break;
-    }
+    // What is still unread after the tries is read by the next sweep.
+    await untilProcessed<Record<string, unknown>>(
+      keys,
+      async (batch) => {
+        const response = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: batch, ConsistentRead: true } } }));
+        rows.push(...(response.Responses?.[tableName] ?? []));
+        return response.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      },
+      sleep,
+    );
     return rows.sort((a, b) => String(a[sortKey]).localeCompare(String(b[sortKey])));
   }
 
