@@ -10,6 +10,7 @@ export const settingKeys = {
   removalPolicy: 'duckstore:removalPolicy',
   providerUrl: 'duckstore:providerUrl',
   sagaDeadlineSeconds: 'duckstore:sagaDeadlineSeconds',
+  sagaDeadlineMarginSeconds: 'duckstore:sagaDeadlineMarginSeconds',
   deadlineSweepGraceSeconds: 'duckstore:deadlineSweepGraceSeconds',
   outboxSweepBoundSeconds: 'duckstore:outboxSweepBoundSeconds',
   faultInjection: 'duckstore:faultInjection',
@@ -43,6 +44,11 @@ function readSettings(app: App): DeploymentSettings {
   const providerUrl: unknown = app.node.tryGetContext(settingKeys.providerUrl);
   const sagaDeadlineSeconds = wholeSeconds(app, settingKeys.sagaDeadlineSeconds, 300, minimumSagaDeadlineSeconds);
   const sweepGraceSeconds = wholeSeconds(app, settingKeys.deadlineSweepGraceSeconds, 60, 0);
+  const marginSeconds = wholeSeconds(app, settingKeys.sagaDeadlineMarginSeconds, 10, 1);
+  // Past deadline − margin no side effect starts: a margin of half the deadline or more would leave a saga too little time.
+  if (marginSeconds * 2 > sagaDeadlineSeconds) {
+    throw new InvalidSettingError(`${settingKeys.sagaDeadlineMarginSeconds} (${marginSeconds}) must be at most half of ${settingKeys.sagaDeadlineSeconds} (${sagaDeadlineSeconds})`);
+  }
   // At least the relay's own retries (about a second) and a stream's usual lag: a younger row is still the relay's.
   const outboxSweepBoundSeconds = wholeSeconds(app, settingKeys.outboxSweepBoundSeconds, 120, 10);
   // Off unless asked for: without it no function reads the control document (docs/faults.md).
@@ -56,6 +62,7 @@ function readSettings(app: App): DeploymentSettings {
     apiAuth: apiAuth as ApiAuth,
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     sagaDeadline: Duration.seconds(sagaDeadlineSeconds),
+    sagaDeadlineMargin: Duration.seconds(marginSeconds),
     deadlineSweepGrace: Duration.seconds(sweepGraceSeconds),
     outboxSweepBound: Duration.seconds(outboxSweepBoundSeconds),
     faultInjection: faultInjection === true || faultInjection === 'true',

@@ -12,6 +12,22 @@ import { OutboxRelay } from './outbox-relay';
 /** The margin participants keep before the saga deadline (functions/shared/saga-deadline.ts explains the 10 s). */
 export const defaultSagaDeadlineMargin = Duration.seconds(10);
 
+/** A saga participant that starts side effects (inventory, payments). */
+export interface DeadlineAwareProps {
+  /**
+   * Nothing is started for an order past its saga deadline minus this
+   * (docs/resilience.md, "Deadline-aware participants"): more than the
+   * provider's longest time to act on a request plus the clock skew.
+   * @default 10 seconds
+   */
+  readonly sagaDeadlineMargin?: Duration;
+}
+
+/** The consumer environment that tells a participant its margin (read by functions/shared/saga-deadline.ts). */
+export const sagaDeadlineMarginEnvironment = (props: DeadlineAwareProps): Record<string, string> => ({
+  SAGA_DEADLINE_MARGIN_MS: String((props.sagaDeadlineMargin ?? defaultSagaDeadlineMargin).toMilliseconds()),
+});
+
 export interface ContextServiceProps {
   readonly bus: IEventBus;
   /** @default RemovalPolicy.RETAIN */

@@ -1,19 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ContextService, defaultSagaDeadlineMargin, type ContextServiceProps } from './context-service';
+import { ContextService, sagaDeadlineMarginEnvironment, type ContextServiceProps, type DeadlineAwareProps } from './context-service';
 
-export interface PaymentsServiceProps extends ContextServiceProps {
+export interface PaymentsServiceProps extends ContextServiceProps, DeadlineAwareProps {
   /** Base URL of the payment provider's API. */
   readonly providerUrl: string;
   /** Per-call timeout of the provider client. @default 3 seconds */
   readonly providerTimeout?: Duration;
-  /**
-   * No authorization request is in flight past the saga deadline minus this
-   * (docs/resilience.md, "Deadline-aware participants"): more than the
-   * provider's longest time to act on a request plus the clock skew.
-   * @default 10 seconds
-   */
-  readonly sagaDeadlineMargin?: Duration;
   /**
    * How long after an attempt a retry under the same Idempotency-Key is still
    * a replay at the provider; past it, payments looks the order up instead.
@@ -37,7 +30,7 @@ export class PaymentsService extends ContextService {
         environment: {
           PROVIDER_URL: props.providerUrl,
           PROVIDER_TIMEOUT_MS: String(providerTimeout.toMilliseconds()),
-          SAGA_DEADLINE_MARGIN_MS: String((props.sagaDeadlineMargin ?? defaultSagaDeadlineMargin).toMilliseconds()),
+          ...sagaDeadlineMarginEnvironment(props),
           PROVIDER_KEY_RETENTION_SECONDS: String((props.providerKeyRetention ?? Duration.hours(23)).toSeconds()),
         },
       },

@@ -26,6 +26,8 @@ export interface DeploymentSettings {
   readonly providerUrl?: string;
   /** How long an order's saga may take before it is cancelled. @default 5 minutes */
   readonly sagaDeadline?: Duration;
+  /** How long before the saga deadline inventory and payments stop starting side effects. @default 10 seconds */
+  readonly sagaDeadlineMargin?: Duration;
   /** How long past its deadline an order waits for its own timer before the sweep cancels it. @default 1 minute */
   readonly deadlineSweepGrace?: Duration;
   /** How old an unpublished outbox row must be before the outbox sweeper publishes it. @default 2 minutes */
@@ -76,14 +78,15 @@ export class RegionStack extends Stack {
     const contexts = contextsIn(props.topology, region);
 
     if (contexts.includes('orders')) this.orders = new OrdersService(this, 'Orders', { ...common, ...(settings.apiAuth ? { auth: settings.apiAuth } : {}), sagaDeadline: settings.sagaDeadline, deadlineSweepGrace: settings.deadlineSweepGrace });
-    if (contexts.includes('inventory')) this.inventory = new InventoryService(this, 'Inventory', common);
+    const deadlineAware = settings.sagaDeadlineMargin ? { sagaDeadlineMargin: settings.sagaDeadlineMargin } : {};
+    if (contexts.includes('inventory')) this.inventory = new InventoryService(this, 'Inventory', { ...common, ...deadlineAware });
     if (contexts.includes('payments')) {
       let providerUrl = settings.providerUrl;
       if (!providerUrl) {
         this.providerSimulator = new PaymentProviderSimulator(this, 'PaymentProviderSimulator');
         providerUrl = this.providerSimulator.url;
       }
-      this.payments = new PaymentsService(this, 'Payments', { ...common, providerUrl });
+      this.payments = new PaymentsService(this, 'Payments', { ...common, ...deadlineAware, providerUrl });
     }
     if (contexts.includes('notifications')) this.notifications = new NotificationsService(this, 'Notifications', common);
 

@@ -356,6 +356,25 @@ describe('saga deadline', () => {
   it.each([['5'], [-1], ['soon'], [30.5]])('refuses duckstore:sagaDeadlineSeconds=%j, naming the setting', (value) => {
     expect(() => synthesize({ 'duckstore:sagaDeadlineSeconds': value })).toThrow(/duckstore:sagaDeadlineSeconds must be a whole number of seconds, at least 10/);
   });
+  it('tells inventory and payments the margin they keep before the deadline, 10 s unless set', () => {
+    const marginOf = (stacks: Synthesized) => {
+      const [primary, secondary] = stacks.stacks;
+      return [primary!.inventory!.consumer.function, secondary!.payments!.consumer.function].map((fn) => {
+        const template = stacks.templates.get(Stack.of(fn).stackName)!;
+        const [, resource] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement))!;
+        return (resource.Properties?.Environment as { Variables: Record<string, string> }).Variables.SAGA_DEADLINE_MARGIN_MS;
+      });
+    };
+
+    expect(marginOf(synthesized)).toEqual(['10000', '10000']);
+    expect(marginOf(synthesize({ 'duckstore:sagaDeadlineMarginSeconds': '20' }))).toEqual(['20000', '20000']);
+  });
+
+  it('refuses a margin of more than half the saga deadline, naming both settings', () => {
+    expect(() => synthesize({ 'duckstore:sagaDeadlineSeconds': '30', 'duckstore:sagaDeadlineMarginSeconds': '16' })).toThrow(
+      /duckstore:sagaDeadlineMarginSeconds \(16\) must be at most half of duckstore:sagaDeadlineSeconds \(30\)/,
+    );
+  });
 });
 
 describe('a one-region topology', () => {
