@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { discoverDeployment } from '../deployment';
 import { runDrill } from '../dlq/drill';
 import { UsageError } from '../targets';
+import { formatChargeAfterCancel } from '../chaos/measure';
 
 const whole = (name: string, raw: unknown): number | undefined => {
   if (raw === undefined) return undefined;
@@ -34,7 +35,7 @@ export const drillCommand: Command = {
       context.out(
         `drill ${report.ok ? 'PASSED' : 'FAILED'}: time to detect ${report.timeToDetectSeconds ?? '-'} s, outage ${report.outageSeconds} s, ` +
           `time to recover ${report.timeToRecoverSeconds ?? '-'} s (heal → auditor green)${report.audit.failed.length ? `; failing: ${report.audit.failed.join(', ')}` : ''}; ` +
-          `authorize-then-refund ${report.chargeAfterCancel.authorizeThenRefund ? `${report.chargeAfterCancel.authorizeThenRefund.run} (${report.chargeAfterCancel.authorizeThenRefund.cancelledBeforeHeal} cancelled during the outage, ${report.chargeAfterCancel.authorizeThenRefund.cancelledAfterHeal} after the heal)` : 'n/a'}; audit ${report.auditRecord}`,
+          `${formatChargeAfterCancel(report.chargeAfterCancel)}; audit ${report.auditRecord}`,
       );
     }
     return report.ok ? 0 : 1;
