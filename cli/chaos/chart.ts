@@ -26,7 +26,7 @@ export function experimentChartSvg(rows: ChartRow[], title: string, subtitle: st
   const plotHeight = height - top - bottom;
   const panels = [
     { x: 70, width: 620, title: 'Orders confirmed (share of orders placed)' },
-    { x: 790, width: 370, title: 'Retry amplification (provider authorize calls ÷ orders)' },
+    { x: 790, width: 370, title: 'Retry amplification (provider requests ÷ orders)' },
   ] as const;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
@@ -91,7 +91,7 @@ export function experimentChartSvg(rows: ChartRow[], title: string, subtitle: st
   const legend = [
     { colour: colours.eventual, text: 'confirmed in the end' },
     { colour: colours.deadline, text: 'confirmed by the saga deadline' },
-    { colour: colours.amplification, text: 'authorize calls per order' },
+    { colour: colours.amplification, text: 'provider requests per order' },
   ];
   legend.forEach(({ colour, text }, index) => {
     const x = 70 + index * 260;

@@ -8,11 +8,16 @@ import type { Deployment } from '../deployment';
 export interface ProviderCalls {
   authorize: number;
   refund: number;
+  /** Look-ups by order: an uncertain attempt's, and every probe of the payments breaker. */
+  lookup: number;
 }
+
+/** Every request the provider received: what retry amplification counts (trials and probes included). */
+export const totalCalls = (calls: ProviderCalls): number => calls.authorize + calls.refund + calls.lookup;
 
 /**
  * Reads the simulator's request counter (a row of its ledger table that it
- * bumps on every authorization or refund request, before any fault or
+ * bumps on every authorization, refund or look-up request, before any fault or
  * decision). Undefined when a real provider is configured (no simulator).
  */
 export async function providerCallCount(deployment: Deployment): Promise<ProviderCalls | undefined> {
@@ -21,7 +26,7 @@ export async function providerCallCount(deployment: Deployment): Promise<Provide
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(deployment.target.aws(ledger.region)));
   try {
     const { Item } = await client.send(new GetCommand({ TableName: ledger.tableName, Key: callCounterKey, ConsistentRead: true }));
-    return { authorize: Number(Item?.authorize ?? 0), refund: Number(Item?.refund ?? 0) };
+    return { authorize: Number(Item?.authorize ?? 0), refund: Number(Item?.refund ?? 0), lookup: Number(Item?.lookup ?? 0) };
   } finally {
     client.destroy();
   }
@@ -29,4 +34,4 @@ export async function providerCallCount(deployment: Deployment): Promise<Provide
 
 /** Calls made between two readings. */
 export const callsBetween = (before: ProviderCalls | undefined, after: ProviderCalls | undefined): ProviderCalls | undefined =>
-  before && after ? { authorize: after.authorize - before.authorize, refund: after.refund - before.refund } : undefined;
+  before && after ? { authorize: after.authorize - before.authorize, refund: after.refund - before.refund, lookup: after.lookup - before.lookup } : undefined;

@@ -12,7 +12,7 @@ import { evaluate, type Check } from './expectations';
 import { collectPoison, deliverDuplicates, injectPoison, type DeadLetteredPoison, type InjectedPoison } from './inject';
 import { OrderTracker, placeOrders, type LoadRun } from './load';
 import { busyQueues, chargeAfterCancelOf, ledgerSummary, lostOrders, runFigures, type ChargeAfterCancel, type LostOrder, type RunFigures } from './measure';
-import { callsBetween, type ProviderCalls } from './provider-calls';
+import { callsBetween, totalCalls, type ProviderCalls } from './provider-calls';
 import type { Scenario, TimedStep } from './scenario';
 
 /**
@@ -270,7 +270,7 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
       steps,
       figures,
       providerCalls,
-      amplification: providerCalls && load.orders.length > 0 ? Number((providerCalls.authorize / load.orders.length).toFixed(2)) : undefined,
+      amplification: providerCalls && load.orders.length > 0 ? Number((totalCalls(providerCalls) / load.orders.length).toFixed(2)) : undefined,
       duplicates: ledger?.duplicates ?? [],
       lost,
       settledSeconds,

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -26,6 +27,8 @@ export const documentClient = /* @__PURE__ */ lazy(() =>
   DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
 );
 export const sqs = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new SQSClient({})), 'SQS'));
+/** For consumers that pause their own event source mapping and re-invoke themselves to probe (shared-breaker.ts). */
+export const lambda = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new LambdaClient({})), 'Lambda'));
 export const scheduler = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new SchedulerClient({})), 'Scheduler'));
 
 /** One EventBridge client per region: cross-region forwarding writes to the other region's bus. */

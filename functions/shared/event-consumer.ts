@@ -9,7 +9,7 @@ import { deadLetter } from './dead-letter';
 import { FaultInjectingPersistenceLayer } from './fault-persistence';
 import { delayFault, withFaultScope } from './faults';
 import { instrumented, logger } from './powertools';
-import { delayRedeliveries } from './redelivery';
+import { delayRedeliveries, requeueFresh } from './redelivery';
 import { defaultRedeliveryBackoff, type RedeliveryBackoff } from './resilience/redelivery-backoff';
 import { traceUnitOfWork } from './tracing';
 
@@ -46,6 +46,25 @@ export interface EventConsumerSpec<S extends readonly EventContract[]> {
    * @default () => defaultRedeliveryBackoff
    */
   redeliveryBackoff?: () => RedeliveryBackoff | undefined;
+  /**
+   * Failures that say only that a dependency is down (the record was not
+   * wrong, and was maybe not even attempted). A record that fails so on its
+   * last receive before the DLQ is put back as a fresh message instead
+   * (redelivery.ts, requeueFresh): no outage, however long, parks work in a DLQ.
+   */
+  isDependencyOutage?: (error: unknown) => boolean;
+  /** The queue's maxReceiveCount (MAX_RECEIVE_COUNT), which `isDependencyOutage` needs; unset, nothing is requeued. */
+  maxReceiveCount?: number;
+  /**
+   * Asked before each batch: a dependency known to be down (the shared
+   * breaker open) defers the whole batch without trying a record.
+   */
+  shouldDefer?: () => Promise<{ reason: string; retryAfterSeconds: number } | undefined>;
+}
+
+/** A record the consumer did not try because its dependency is known to be down; it comes back once the consumer resumes. */
+export class DeferredError extends Error {
+  override readonly name = 'DeferredError';
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -134,6 +153,7 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
       // Records of a batch run concurrently, so the order id goes on each line rather than on the shared logger.
       logger.info('event handled', { correlationId, eventType: metadata.type, eventId: metadata.eventId, outcome });
     } catch (error) {
+      if (await requeuedBeforeDeadLetter(record, error)) return;
       // Poison found by the parser or by a use case: retrying cannot help, so it goes to the DLQ now, with its reason.
       if (!(error instanceof PoisonMessageError)) throw error;
       await deadLetter(spec.deadLetterQueueUrl, { body: record.body, reason: error.message, component: spec.component });
@@ -143,9 +163,36 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
 
   const redeliveryBackoff = spec.redeliveryBackoff ?? (() => defaultRedeliveryBackoff);
 
+  /** Whether `record` failed only for a down dependency on its last receive, and is now back on the queue as a new message. */
+  async function requeuedBeforeDeadLetter(record: SQSRecord, error: unknown, delaySeconds?: number): Promise<boolean> {
+    const outage = error instanceof DeferredError || spec.isDependencyOutage?.(error) === true;
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+    if (!outage || spec.maxReceiveCount === undefined || receiveCount < spec.maxReceiveCount - 1) return false;
+    const backoff = redeliveryBackoff();
+    await requeueFresh(spec.queueUrl, record, delaySeconds ?? (backoff?.notBeforeSeconds ?? 0) + (backoff?.firstSeconds ?? 0));
+    return true;
+  }
+
+  /** The whole batch back to the queue untried: each record is a failure (visibility = the wait), or a fresh copy when it is one receive from its DLQ. */
+  async function deferBatch(records: SQSRecord[], deferral: { reason: string; retryAfterSeconds: number }): Promise<SQSBatchResponse> {
+    const failed: string[] = [];
+    for (const record of records) {
+      const requeued = await requeuedBeforeDeadLetter(record, new DeferredError(deferral.reason), deferral.retryAfterSeconds).catch((error: unknown) => {
+        logger.warn('requeue failed: the record returns as a failure', { messageId: record.messageId, error });
+        return false;
+      });
+      if (!requeued) failed.push(record.messageId);
+    }
+    await delayRedeliveries(spec.queueUrl, records, failed, () => ({ firstSeconds: deferral.retryAfterSeconds, maxSeconds: deferral.retryAfterSeconds }));
+    logger.info('batch deferred untried', { reason: deferral.reason, records: records.length, requeued: records.length - failed.length });
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+
   const processor = new BatchProcessor(EventType.SQS);
   return instrumented(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     idempotencyConfig.registerLambdaContext(context);
+    const deferral = await spec.shouldDefer?.();
+    if (deferral) return deferBatch(event.Records, deferral);
     try {
       const response = await processPartialResponse(event, processRecord, processor, { context });
       await delayRedeliveries(spec.queueUrl, event.Records, response.batchItemFailures.map((failure) => failure.itemIdentifier), redeliveryBackoff);

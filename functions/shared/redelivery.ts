@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { sqs } from './aws-clients';
 import { logger } from './powertools';
@@ -43,4 +43,40 @@ export async function delayRedeliveries(
     }
   }
   if (delaysSeconds.length > 0) logger.info('redelivery delayed', { delaysSeconds });
+}
+
+/**
+ * Puts a copy of `record` back on its queue as a new message (receive count
+ * 0, the same body and attributes, visible after `delaySeconds`), so the
+ * caller can report the original as processed. For a record that failed only
+ * because a dependency is down and that is one receive from its DLQ: a
+ * dependency outage, however long, must park nothing in a DLQ. The copy
+ * carries the same envelope eventId, so a copy that is applied twice (the
+ * original's deletion failed) is absorbed by the consumer's idempotency.
+ * Throws when SQS refuses: the original then fails as usual and nothing is lost.
+ */
+export async function requeueFresh(queueUrl: string, record: SQSRecord, delaySeconds: number): Promise<void> {
+  const MessageAttributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    MessageAttributes[name] = {
+      DataType: value.dataType,
+      ...(value.stringValue !== undefined ? { StringValue: value.stringValue } : {}),
+      ...(value.binaryValue !== undefined ? { BinaryValue: Buffer.from(value.binaryValue, 'base64') } : {}),
+    };
+  }
+  const traceHeader = record.attributes.AWSTraceHeader;
+  await sqs().send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: record.body,
+      DelaySeconds: Math.max(0, Math.min(900, Math.round(delaySeconds))),
+      ...(Object.keys(MessageAttributes).length > 0 ? { MessageAttributes } : {}),
+      ...(traceHeader ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: traceHeader } } } : {}),
+    }),
+  );
+  logger.info('requeued as a fresh message: it failed only because a dependency is down, one receive before its DLQ', {
+    messageId: record.messageId,
+    receiveCount: record.attributes.ApproximateReceiveCount,
+    delaySeconds,
+  });
 }

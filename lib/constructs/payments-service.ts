@@ -35,5 +35,7 @@ export class PaymentsService extends ContextService {
         },
       },
     });
+    // While the provider is down the consumer is paused, not burning receives (docs/resilience.md, "Pause, don't burn").
+    this.consumer.pauseOnOutageOf({ dependency: 'payment-provider', ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}) });
   }
 }

@@ -32,7 +32,7 @@ export class InvalidCursorError extends Error {
 
 /** Counts the merchant's requests as they arrive, failed ones included (for retry amplification). */
 export interface CallCounter {
-  record(operation: 'authorize' | 'refund'): Promise<void>;
+  record(operation: 'authorize' | 'refund' | 'lookup'): Promise<void>;
 }
 
 export interface Clock {

@@ -9,9 +9,11 @@ const problem = problemResponder('https://duckstore.dev/problems/provider/');
 
 /** A merchant's charge or refund: the calls faults apply to. Look-ups (the auditor's, a test's) stay truthful. */
 export function isMerchantCall(event: APIGatewayProxyEventV2): boolean {
-  if (event.requestContext.http.method.toUpperCase() !== 'POST') return false;
+  const method = event.requestContext.http.method.toUpperCase();
   const path = (event.rawPath ?? '').replace(/\/+$/, '');
-  return path.endsWith('/v1/authorizations') || /\/v1\/authorizations\/[^/]+\/refund$/.test(path);
+  // The merchant's look-up by order (payments' uncertain attempts and its breaker's probes) fails in an outage like the rest.
+  if (method === 'GET') return path.endsWith('/v1/authorizations');
+  return method === 'POST' && (path.endsWith('/v1/authorizations') || /\/v1\/authorizations\/[^/]+\/refund$/.test(path));
 }
 
 /** The order a request is about, for the log line of an injected fault (a refund names only its authorization). */

@@ -156,10 +156,11 @@ export async function handleProviderRequest(event: APIGatewayProxyEventV2, ports
   return problem(404, 'no-such-route', 'Not found', `no route for ${method} ${path}`);
 }
 
-/** Counts a merchant's authorization or refund request (not look-ups); a counter failure never fails the request. */
+/** Counts a merchant's authorization, refund or look-up request (a breaker's probe is a look-up); a counter failure never fails the request. */
 async function countCall(event: APIGatewayProxyEventV2, ports: ProviderPorts): Promise<void> {
   if (!ports.calls || !isMerchantCall(event)) return;
-  const operation = (event.rawPath ?? '').replace(/\/+$/, '').endsWith('/refund') ? 'refund' : 'authorize';
+  const operation =
+    event.requestContext.http.method.toUpperCase() === 'GET' ? 'lookup' : (event.rawPath ?? '').replace(/\/+$/, '').endsWith('/refund') ? 'refund' : 'authorize';
   await ports.calls.record(operation).catch((error: unknown) => logger.warn('call not counted', { error }));
 }
 

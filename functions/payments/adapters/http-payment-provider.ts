@@ -209,3 +209,25 @@ export function heldAuthorization(items: readonly SearchItem[]): Authorization |
   const declined = items.find((item) => item.status === 'DECLINED');
   return declined ? { outcome: 'DECLINED', reason: declined.declineReason ?? 'DECLINED' } : undefined;
 }
+
+/** The reference a probe looks up: no order has it, so the provider answers an empty page. */
+export const probeOrderId = 'duckstore-breaker-probe';
+
+/**
+ * One request that says whether the provider is back: the merchant's own
+ * look-up by order (GET, read-only, no key), the path the payments client
+ * uses, for a reference no order has. Any answer is "back", a refusal too
+ * (the provider is there to refuse); an outage, a 5xx, a 401/403/429, a
+ * timeout or an unusable body is not. It bypasses
+ * the breaker (it is the breaker's probe) and counts as a provider request.
+ */
+export async function probeProvider(baseUrl: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const provider = httpPaymentProvider({ baseUrl, timeoutMs });
+  try {
+    await provider.findAuthorization(probeOrderId);
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof ProviderRejectedError) return { ok: true };
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -2,6 +2,8 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { subscriptions } from '#contracts/subscriptions';
 import { optionalWholeNumber, requireEnv } from '#shared/config';
+import { isProbeInvocation, type ProbeInvocation } from '#shared/consumer-mapping';
+import type { ProbeRound } from '#shared/resilience/shared-breaker';
 import { currentControls } from '#shared/controls';
 import { eventConsumer } from '#shared/event-consumer';
 import { logger } from '#shared/powertools';
@@ -12,8 +14,10 @@ import { activeResilienceProfile } from '#shared/resilience/profiles';
 import type { RedeliveryBackoff } from '#shared/resilience/redelivery-backoff';
 import { resilientCaller } from '#shared/resilience/resilient-call';
 import { observedResilience } from '#shared/resilience/telemetry';
+import { dependencyBreakerOf } from '#shared/dependency-breaker';
 import { dynamoDbPaymentRepository } from '../adapters/dynamodb-payment-repository';
-import { httpPaymentProvider, type ProviderCallPolicy } from '../adapters/http-payment-provider';
+import { httpPaymentProvider, probeProvider, type ProviderCallPolicy } from '../adapters/http-payment-provider';
+import { ProviderUnavailableError } from '../domain/ports';
 import { authorizePayment, cancelPayment, defaultPaymentPolicy } from '../domain/use-cases';
 
 const clock = { now: () => new Date() };
@@ -21,8 +25,27 @@ const callTimeoutMs = optionalWholeNumber('PROVIDER_TIMEOUT_MS', 3000, { unit: '
 /** Time kept back from the invocation for what follows the provider's answer: the payment row, the outbox row, the idempotency record. */
 const writeMarginMs = optionalWholeNumber('PROVIDER_DEADLINE_MARGIN_MS', 1500, { unit: 'milliseconds' });
 
-// One breaker and one bulkhead per execution environment, shared by every record and invocation it serves.
-const caller = resilientCaller('payment-provider', { clock: systemClock, hooks: observedResilience });
+const providerUrl = requireEnv('PROVIDER_URL');
+
+/**
+ * The provider's breaker shared by every execution environment, with the
+ * pause of this consumer's mapping that goes with it (docs/resilience.md,
+ * "Pause, don't burn"); absent where the stack deploys none.
+ */
+const shared = dependencyBreakerOf('payment-provider', { probe: () => probeProvider(providerUrl, callTimeoutMs) });
+
+// One breaker and one bulkhead per execution environment, shared by every record and invocation it serves. The first
+// environment whose breaker opens opens the shared one (and so pauses the consumer).
+const caller = resilientCaller('payment-provider', {
+  clock: systemClock,
+  hooks: {
+    ...observedResilience,
+    onTransition(transition) {
+      observedResilience.onTransition?.(transition);
+      if (shared && transition.from === 'closed' && transition.to === 'open') shared.trip(transition.reason);
+    },
+  },
+});
 /** What the last invocation ran with, so that a switch is logged once, not per invocation. */
 let lastActive: string | undefined;
 /** Set at the start of each invocation (an environment runs one at a time); read by every provider call in it. */
@@ -34,7 +57,7 @@ let policy: ProviderCallPolicy = {
 
 const ports = {
   payments: dynamoDbPaymentRepository(requireEnv('TABLE_NAME'), { region: requireEnv('AWS_REGION'), now: clock.now }),
-  provider: httpPaymentProvider({ baseUrl: requireEnv('PROVIDER_URL'), timeoutMs: callTimeoutMs, resilience: { caller, current: () => policy } }),
+  provider: httpPaymentProvider({ baseUrl: providerUrl, timeoutMs: callTimeoutMs, resilience: { caller, current: () => policy } }),
   clock,
   policy: {
     sagaDeadlineMarginMs: sagaDeadlineMarginMs(),
@@ -52,6 +75,10 @@ const consume = eventConsumer(subscriptions.payments, {
   deadLetterQueueUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   idempotencyTableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
   redeliveryBackoff,
+  // A provider that could not answer (down, slow, or the breaker refusing for it) is never a reason to park an order in the DLQ.
+  isDependencyOutage: (error) => error instanceof ProviderUnavailableError,
+  maxReceiveCount: optionalWholeNumber('MAX_RECEIVE_COUNT', 5, { unit: 'receives', positive: true }),
+  ...(shared ? { shouldDefer: () => shared.deferral((reason) => caller.resetBreakers(reason)) } : {}),
 });
 
 /**
@@ -74,7 +101,11 @@ function redeliveryBackoff(): RedeliveryBackoff | undefined {
  * overall deadline of its provider calls: the invocation's end minus the
  * time the writes after the answer need.
  */
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent | ProbeInvocation, context: Context): Promise<SQSBatchResponse | ProbeRound> {
+  if (isProbeInvocation(event)) {
+    if (!shared) throw new Error('a probe invocation reached a payments consumer deployed without a shared breaker');
+    return shared.probeRound(context, event.duckstoreProbe.fromChain);
+  }
   const controls = await currentControls();
   const settings = activeResilienceProfile(controls.resilienceProfile, {
     callTimeoutMs,
@@ -93,5 +124,8 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     // with it the breaker that just learnt the provider is down (ministack does replace it; see docs/resilience.md).
     if (error instanceof FullBatchFailureError) return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
     throw error;
+  } finally {
+    // A trip started by a breaker that opened during this batch finishes before the environment is frozen.
+    await shared?.settled();
   }
 }

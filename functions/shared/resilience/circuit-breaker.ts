@@ -28,14 +28,23 @@ export interface CircuitTransition {
 export interface CircuitPermit {
   /** The service answered (an answer it meant, even a refusal). */
   succeeded(): void;
-  /** The service failed us: error, timeout, unusable answer. */
-  failed(): void;
+  /** The service failed us: an error or unusable answer, or no answer within the time we gave it (`timeout`). */
+  failed(kind?: FailureKind): void;
   /** Neither: the call was abandoned before it said anything about the service. */
   released(): void;
 }
 
+/** Why a call failed, so the log says whether the breaker opened on errors or on slowness. */
+export type FailureKind = 'error' | 'timeout';
+
+interface Outcome {
+  at: number;
+  failed: boolean;
+  kind?: FailureKind;
+}
+
 type Inner =
-  | { state: 'closed'; outcomes: { at: number; failed: boolean }[] }
+  | { state: 'closed'; outcomes: Outcome[] }
   | { state: 'open'; until: number }
   | { state: 'half-open'; inFlight: number; succeeded: number };
 
@@ -98,15 +107,25 @@ export class CircuitBreaker {
 
   private permit(generation: number): CircuitPermit {
     let settled = false;
-    const settle = (outcome: 'succeeded' | 'failed' | 'released') => {
+    const settle = (outcome: 'succeeded' | 'failed' | 'released', kind?: FailureKind) => {
       if (settled) return;
       settled = true;
-      if (generation === this.generation) this.record(outcome);
+      if (generation === this.generation) this.record(outcome, kind);
     };
-    return { succeeded: () => settle('succeeded'), failed: () => settle('failed'), released: () => settle('released') };
+    return { succeeded: () => settle('succeeded'), failed: (kind = 'error') => settle('failed', kind), released: () => settle('released') };
   }
 
-  private record(outcome: 'succeeded' | 'failed' | 'released'): void {
+  /**
+   * Back to closed with an empty window, whatever the state: the shared
+   * breaker (shared-breaker.ts) closed after a probe succeeded, so this
+   * environment's own cooldown would only hold back messages that can now flow.
+   */
+  reset(reason: string): void {
+    if (this.inner.state === 'closed') return;
+    this.moveTo({ state: 'closed', outcomes: [] }, reason);
+  }
+
+  private record(outcome: 'succeeded' | 'failed' | 'released', kind?: FailureKind): void {
     const inner = this.inner;
     if (inner.state === 'half-open') {
       inner.inFlight--;
@@ -118,16 +137,17 @@ export class CircuitBreaker {
     }
     if (inner.state !== 'closed' || outcome === 'released') return;
     inner.outcomes = this.prune(inner.outcomes);
-    inner.outcomes.push({ at: this.clock.now(), failed: outcome === 'failed' });
+    inner.outcomes.push({ at: this.clock.now(), failed: outcome === 'failed', ...(kind ? { kind } : {}) });
     if (outcome !== 'failed') return;
     const calls = inner.outcomes.length;
-    const failures = inner.outcomes.filter((entry) => entry.failed).length;
-    if (calls >= this.settings.minimumCalls && failures / calls >= this.settings.failureRateThreshold) {
-      this.open(`${failures} of the last ${calls} calls failed within ${this.settings.windowMs} ms`);
+    const failures = inner.outcomes.filter((entry) => entry.failed);
+    if (calls >= this.settings.minimumCalls && failures.length / calls >= this.settings.failureRateThreshold) {
+      const timeouts = failures.filter((entry) => entry.kind === 'timeout').length;
+      this.open(`${failures.length} of the last ${calls} calls failed within ${this.settings.windowMs} ms (${failures.length - timeouts} errors, ${timeouts} timeouts)`);
     }
   }
 
-  private prune(outcomes: { at: number; failed: boolean }[]): { at: number; failed: boolean }[] {
+  private prune(outcomes: Outcome[]): Outcome[] {
     const since = this.clock.now() - this.settings.windowMs;
     const first = outcomes.findIndex((outcome) => outcome.at > since);
     return first === -1 ? [] : first === 0 ? outcomes : outcomes.slice(first);

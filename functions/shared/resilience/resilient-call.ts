@@ -2,7 +2,7 @@ import { Bulkhead } from './bulkhead';
 import { CircuitBreaker, type CircuitTransition } from './circuit-breaker';
 import type { Clock } from './clock';
 import { Deadline, withTimeout } from './deadline';
-import { CircuitOpenError, DeadlineExceededError } from './errors';
+import { CallTimeoutError, CircuitOpenError, DeadlineExceededError } from './errors';
 import type { ResilienceSettings } from './profiles';
 import { retrying } from './retry';
 
@@ -75,15 +75,16 @@ export function resilientCaller(name: string, deps: { clock: Clock; random?: () 
           if (error instanceof CircuitOpenError) hooks.onBreakerRefusal?.(error);
           throw error;
         }
+        const timeoutMs = settings.callTimeoutMs === undefined ? undefined : deadline.capped(settings.callTimeoutMs);
         try {
-          const result =
-            settings.callTimeoutMs === undefined
-              ? await attempt({ attempt: number })
-              : await withTimeout(clock, deadline.capped(settings.callTimeoutMs), (signal) => attempt({ attempt: number, signal }));
+          const result = timeoutMs === undefined ? await attempt({ attempt: number }) : await withTimeout(clock, timeoutMs, (signal) => attempt({ attempt: number, signal }));
           permit?.succeeded();
           return result;
         } catch (error) {
-          if (options.isRetryable(error)) permit?.failed();
+          // A call cut short by our own deadline, shorter than the timeout the service is promised, says nothing about the service.
+          if (error instanceof CallTimeoutError && settings.callTimeoutMs !== undefined && error.timeoutMs < settings.callTimeoutMs) permit?.released();
+          else if (error instanceof CallTimeoutError) permit?.failed('timeout');
+          else if (options.isRetryable(error)) permit?.failed('error');
           else permit?.succeeded();
           throw error;
         }
@@ -107,6 +108,8 @@ export function resilientCaller(name: string, deps: { clock: Clock; random?: () 
     call,
     breakerState: (settings: ResilienceSettings) => breakerFor(settings)?.state,
     breakerOpenForMs: (settings: ResilienceSettings) => breakerFor(settings)?.openForMs() ?? 0,
+    /** Every breaker of this caller back to closed (the shared breaker closed: the dependency answered a probe). */
+    resetBreakers: (reason: string) => breakers.forEach((breaker) => breaker.reset(reason)),
   };
 }
 

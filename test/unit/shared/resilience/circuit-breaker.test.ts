@@ -43,7 +43,7 @@ describe('CircuitBreaker, closed', () => {
     call('failed');
 
     expect(subject.state).toBe('open');
-    expect(transitions).toEqual([{ breaker: 'provider', from: 'closed', to: 'open', reason: '2 of the last 4 calls failed within 10000 ms' }]);
+    expect(transitions).toEqual([{ breaker: 'provider', from: 'closed', to: 'open', reason: '2 of the last 4 calls failed within 10000 ms (2 errors, 0 timeouts)' }]);
   });
 
   it('forgets outcomes older than the rolling window', async () => {

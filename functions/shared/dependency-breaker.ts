@@ -1,0 +1,68 @@
+import type { Context } from 'aws-lambda';
+import { breakerTableVariable } from '#contracts/dependency-breaker';
+import { optionalWholeNumber, requireEnv } from './config';
+import { eventSourceMapping, selfInvokingProber } from './consumer-mapping';
+import { dynamoDbBreakerStore } from './dependency-breaker-store';
+import { logger } from './powertools';
+import { systemClock } from './resilience/clock';
+import { SharedBreaker, type ProbeResult, type ProbeRound } from './resilience/shared-breaker';
+
+/** Kept back from a probe invocation's remaining time: the probe's own timeout is added to it. */
+const probeRoundMarginMs = 1_000;
+
+/**
+ * The shared breaker of this consumer's dependency, wired from the
+ * environment the CDK construct gives a guarded consumer
+ * (lib/constructs/event-consumer.ts, `pauseOnOutageOf`); undefined when the
+ * function has no breaker table. What the handler needs and no more: trip it
+ * (from the local breaker's opening), ask whether to defer a batch, run a
+ * probe round, and wait for trips in flight before the invocation ends.
+ */
+export function dependencyBreakerOf(dependency: string, options: { probe(): Promise<ProbeResult>; probeTimeoutMs?: number }) {
+  const tableName = process.env[breakerTableVariable];
+  if (!tableName) return undefined;
+  const functionName = requireEnv('AWS_LAMBDA_FUNCTION_NAME');
+  const probeTimeoutMs = options.probeTimeoutMs ?? 3_000;
+  const breaker = new SharedBreaker({
+    dependency,
+    store: dynamoDbBreakerStore(tableName, dependency),
+    mapping: eventSourceMapping(functionName, requireEnv('QUEUE_ARN')),
+    clock: systemClock,
+    probe: options.probe,
+    continueProbing: selfInvokingProber(functionName, dependency),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    settings: {
+      firstProbeAfterMs: optionalWholeNumber('BREAKER_FIRST_PROBE_MS', 2_000, { unit: 'milliseconds', positive: true }),
+      maxProbeIntervalMs: optionalWholeNumber('BREAKER_MAX_PROBE_INTERVAL_MS', 10_000, { unit: 'milliseconds', positive: true }),
+    },
+    log: (message, details) => logger.warn(message, details),
+  });
+  const pending = new Set<Promise<void>>();
+  const track = (what: string, work: Promise<void>) => {
+    const settled = work.catch((error: unknown) => logger.error(`dependency breaker: ${what} failed`, { dependency, error })).finally(() => pending.delete(settled));
+    pending.add(settled);
+  };
+  /** The generation this environment last saw: a newer closed one means a probe closed it since, and the local breakers may let go. */
+  let seenGeneration: number | undefined;
+
+  return {
+    trip: (reason: string) => track('opening', breaker.trip(reason)),
+    settled: async () => {
+      while (pending.size > 0) await Promise.all(pending);
+    },
+    /** Open: the batch is deferred untried (and the mapping paused, if the tripping environment could not); closed again: `onClosed`. */
+    async deferral(onClosed: (reason: string) => void): Promise<{ reason: string; retryAfterSeconds: number } | undefined> {
+      const view = await breaker.view();
+      const previous = seenGeneration;
+      seenGeneration = view.generation;
+      if (view.state === 'open') {
+        track('pausing', breaker.ensurePaused(view.generation));
+        return { reason: `the ${dependency} breaker is open (generation ${view.generation}): the consumer is paused until a probe succeeds`, retryAfterSeconds: 5 };
+      }
+      if (previous !== undefined && view.generation > previous) onClosed(`the shared ${dependency} breaker closed after a successful probe`);
+      return undefined;
+    },
+    probeRound: (context: Context, fromChain: boolean): Promise<ProbeRound> =>
+      breaker.probeRound(context.getRemainingTimeInMillis() - probeTimeoutMs - probeRoundMarginMs, fromChain),
+  };
+}
