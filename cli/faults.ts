@@ -145,6 +145,11 @@ export async function mappingOf(deployment: Deployment, region: string, function
   return mapping.UUID;
 }
 
+/** A mapping's state as Lambda reports it: Enabled, Disabled, or on AWS Enabling/Disabling/Updating on the way. */
+export async function mappingState(deployment: Deployment, region: string, uuid: string): Promise<string | undefined> {
+  return (await lambdaClient(deployment, region).send(new GetEventSourceMappingCommand({ UUID: uuid }))).State;
+}
+
 /** Enables or disables a mapping and waits until Lambda reports it so (on AWS it passes through Enabling/Disabling). */
 export async function setMappingEnabled(deployment: Deployment, region: string, uuid: string, enabled: boolean, timeoutMs = 90_000): Promise<void> {
   const lambda = lambdaClient(deployment, region);

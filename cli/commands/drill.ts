@@ -13,19 +13,17 @@ const whole = (name: string, raw: unknown): number | undefined => {
 
 export const drillCommand: Command = {
   name: 'drill',
-  usage: 'drill [--orders N] [--max-outage SECONDS] [--fill-redelivery SECONDS] [--recovery-timeout SECONDS] [--actor NAME]',
-  summary: 'timed recovery drill: provider outage under load until DLQs fill, heal, run the runbook, stop when the auditor is green',
-  options: { orders: { type: 'string' }, 'max-outage': { type: 'string' }, 'fill-redelivery': { type: 'string' }, 'recovery-timeout': { type: 'string' }, actor: { type: 'string' } },
+  usage: 'drill [--orders N] [--outage SECONDS] [--recovery-timeout SECONDS] [--actor NAME]',
+  summary: 'timed recovery drill: provider outage under load until the payments consumer pauses, heal, no operator action, stop when the auditor is green',
+  options: { orders: { type: 'string' }, outage: { type: 'string' }, 'recovery-timeout': { type: 'string' }, actor: { type: 'string' } },
   async run(context) {
     const orders = whole('orders', context.values.orders);
-    const maxOutageSeconds = whole('max-outage', context.values['max-outage']);
-    const fillRedeliverySeconds = whole('fill-redelivery', context.values['fill-redelivery']);
+    const outageSeconds = whole('outage', context.values.outage);
     const recoveryTimeoutSeconds = whole('recovery-timeout', context.values['recovery-timeout']);
     const deployment = await discoverDeployment(context.target, context.topology);
     const report = await runDrill(deployment, {
       ...(orders ? { orders } : {}),
-      ...(maxOutageSeconds ? { maxOutageSeconds } : {}),
-      ...(fillRedeliverySeconds ? { fillRedeliverySeconds } : {}),
+      ...(outageSeconds ? { outageSeconds } : {}),
       ...(recoveryTimeoutSeconds ? { recoveryTimeoutSeconds } : {}),
       ...(context.values.actor ? { actor: String(context.values.actor) } : {}),
       log: context.json ? undefined : (line) => context.out(`[drill] ${line}`),
@@ -34,7 +32,7 @@ export const drillCommand: Command = {
     else {
       context.out(
         `drill ${report.ok ? 'PASSED' : 'FAILED'}: time to detect ${report.timeToDetectSeconds ?? '-'} s, outage ${report.outageSeconds} s, ` +
-          `time to recover ${report.timeToRecoverSeconds ?? '-'} s (heal → auditor green)${report.audit.failed.length ? `; failing: ${report.audit.failed.join(', ')}` : ''}; ` +
+          `time to recover ${report.timeToRecoverSeconds ?? '-'} s (heal → auditor green), operator actions ${report.redrives.length}, dead letters ${report.deadLettered.reduce((sum, entry) => sum + entry.messages, 0)}${report.audit.failed.length ? `; failing: ${report.audit.failed.join(', ')}` : ''}; ` +
           `${formatChargeAfterCancel(report.chargeAfterCancel)}; audit ${report.auditRecord}`,
       );
     }

@@ -6,7 +6,7 @@ import { auditPortsOf } from '../audit-sources';
 import { placeOrders } from '../chaos/load';
 import { chargeAfterCancelOf, formatChargeAfterCancel, type ChargeAfterCancel } from '../chaos/measure';
 import { ordersApiUrl, type Deployment } from '../deployment';
-import { clearAllFaults, setProviderFaults, setResilienceProfile } from '../faults';
+import { clearAllFaults, consumerFunctionOf, mappingOf, mappingState, setProviderFaults } from '../faults';
 import { actorOf, writeAuditRecord } from '../operations-audit';
 import { deadLetterQueuesOf, type DeadLetterQueueInfo } from './catalog';
 import { depthOf, redrive, type RedriveOutcome } from './redrive';
@@ -14,24 +14,12 @@ import { depthOf, redrive, type RedriveOutcome } from './redrive';
 export interface DrillOptions {
   /** Orders placed during the outage. @default 12 */
   orders?: number;
-  /** Longest the outage lasts; it ends sooner once every order's payment has been dead-lettered. @default 600 s */
-  maxOutageSeconds?: number;
-  /**
-   * Local cloud only: the longest redelivery backoff of the payments consumer
-   * during the outage (profile `timeouts,redeliveryMaxSeconds=N` through the
-   * control document), so its five failed receives take seconds rather than
-   * minutes. The profile has no circuit breaker: an open breaker's cooldown
-   * is added to every redelivery, which spreads the five receives past the
-   * deadline − margin, where payments declines by itself (DEADLINE_PASSED)
-   * and nothing is dead-lettered. Cleared with the outage, before the
-   * recovery is timed with the deployed profile.
-   * @default 3 on local/localstack, unchanged on AWS
-   */
-  fillRedeliverySeconds?: number;
-  /** Longest to wait for the auditor to be green after the runbook's commands. @default 600 s */
+  /** How long the provider stays down once the payments consumer has paused (the detection). @default 30 s */
+  outageSeconds?: number;
+  /** Longest to wait for the consumer to pause; past it the drill heals anyway and reports no detection. @default 120 s */
+  maxDetectSeconds?: number;
+  /** Longest to wait for the auditor to be green after the heal. @default 600 s */
   recoveryTimeoutSeconds?: number;
-  /** Wait after the heal before redriving, so the provider client's breaker has half-opened (runbook step 2). @default 15 */
-  breakerCooldownSeconds?: number;
   actor?: string;
   log?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -42,13 +30,15 @@ export interface DrillReport {
   ordersPlaced: number;
   /** Final status → orders of the drill. */
   orderOutcomes: Record<string, number>;
-  /** Outage start → first message seen in a DLQ (on AWS, the DLQ alarm fires within a minute of it). */
+  /** Outage start → the payments consumer paused by its shared breaker (its event source mapping Disabled). */
   timeToDetectSeconds: number | undefined;
   /** Outage start → heal. */
   outageSeconds: number;
-  /** Heal → the runbook's commands done, every order of the drill ended, every queue drained, the auditor green. */
+  /** Heal → every order of the drill ended, every queue drained, the auditor green, with no operator command in between. */
   timeToRecoverSeconds: number | undefined;
+  /** Messages in any DLQ after the outage: none is the goal (a provider outage parks nothing). */
   deadLettered: { queue: string; messages: number }[];
+  /** Operator commands the recovery needed: redrives of DLQs that held messages after all. The goal is none. */
   redrives: RedriveOutcome[];
   audit: Pick<AuditReport, 'ok' | 'auditedAt'> & { failed: string[] };
   /** Invariant 8, and the drill's orders authorized then refunded, split into those cancelled during the outage and after the heal. */
@@ -61,11 +51,14 @@ const seconds = (from: number, to: number) => Math.round((to - from) / 100) / 10
 /**
  * The recovery drill of runbooks/payment-provider-outage.md, timed:
  * 1. the provider goes down (`setProviderFaults({ outage: true })`) and orders
- *    keep coming; payments fail, are retried, and are dead-lettered;
- * 2. detection: the first message in a DLQ (what the DLQ alarm watches);
- * 3. heal (`clearAllFaults`) once the payments queue has drained into the DLQ;
- * 4. the runbook: `dlq redrive` of every DLQ with messages, and of every
- *    outbox (the sweep), then `audit --wait` until green; the clock stops there.
+ *    keep coming; payments fail, the breaker opens;
+ * 2. detection: the payments consumer paused by its shared breaker (its
+ *    mapping Disabled: from then on nothing is received, nothing burns a receive);
+ * 3. heal (`clearAllFaults`) after `outageSeconds` more;
+ * 4. nothing: a probe finds the provider back and resumes the consumer. The
+ *    clock stops when every order has ended, every queue is empty and the
+ *    auditor is green. Only a DLQ that holds messages after all gets the
+ *    runbook's redrive, and it counts as an operator action.
  */
 export async function runDrill(deployment: Deployment, options: DrillOptions = {}): Promise<DrillReport> {
   const log = options.log ?? (() => undefined);
@@ -75,13 +68,14 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   const paymentsDlq = queues.find((queue) => queue.region === paymentsRegion && queue.name === 'PaymentsConsumerDeadLetters');
   if (!paymentsDlq?.sourceQueueUrl) throw new Error('no payments consumer queue and DLQ found');
   const paymentsQueue: Pick<DeadLetterQueueInfo, 'region' | 'url'> = { region: paymentsRegion, url: paymentsDlq.sourceQueueUrl };
-  const fillRedelivery = options.fillRedeliverySeconds ?? (deployment.target.name === 'aws' ? undefined : 3);
+  const consumer = consumerFunctionOf(deployment, 'payments');
+  const mapping = await mappingOf(deployment, consumer.region, consumer.functionName);
   const startedAt = new Date().toISOString();
 
   await clearAllFaults(deployment);
   const before = await Promise.all(queues.map(async (queue) => ({ queue, ...(await depthOf(deployment, queue)) })));
   const busy = before.filter((entry) => entry.visible + entry.inFlight > 0);
-  if (busy.length > 0) log(`note: DLQs not empty before the drill: ${busy.map((entry) => entry.queue.name).join(', ')} (the runbook redrives them too)`);
+  if (busy.length > 0) log(`note: DLQs not empty before the drill: ${busy.map((entry) => entry.queue.name).join(', ')} (the drill redrives them, and counts it)`);
 
   const api = new OrdersApiClient(ordersApiUrl(deployment), process.env.DUCKSTORE_TOKEN);
   const placed: { orderId: string }[] = [];
@@ -90,64 +84,36 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   let healedAt = 0;
   const deadLettered: DrillReport['deadLettered'] = [];
   try {
-    if (fillRedelivery !== undefined) await setResilienceProfile(deployment, `timeouts,redeliveryMaxSeconds=${fillRedelivery}`);
     await setProviderFaults(deployment, { outage: true });
     outageStart = Date.now();
-    log(`outage: provider down${fillRedelivery !== undefined ? ` (payments redelivery backoff at most ${fillRedelivery} s and no breaker while it lasts)` : ''}`);
+    log('outage: provider down');
 
     const load = await placeOrders(api, { orders: options.orders ?? 12, concurrency: 2, ratePerSecond: 4, skus: ['DUCK-CLASSIC', 'DUCK-PIRATE', 'DUCK-NINJA'] }, { runId: `drill-${Date.now()}` });
     placed.push(...load.orders);
     log(`load: ${load.orders.length} order(s) placed during the outage, ${load.rejected.length} rejected`);
 
-    const outageDeadline = outageStart + (options.maxOutageSeconds ?? 600) * 1000;
-    for (;;) {
-      const dlq = await depthOf(deployment, paymentsDlq);
-      const queue = await depthOf(deployment, paymentsQueue);
-      if (detectedAt === undefined) {
-        const anyDlq = dlq.visible > 0 || (await Promise.all(queues.map((candidate) => depthOf(deployment, candidate)))).some((depth) => depth.visible > 0);
-        if (anyDlq) {
-          detectedAt = Date.now();
-          log(`detected: first dead letter after ${seconds(outageStart, detectedAt)} s`);
-        }
-      }
-      // Filled: nothing of the payments queue left to fail (everything is in the DLQ, or went through as a no-op).
-      if (detectedAt !== undefined && queue.visible + queue.inFlight === 0) break;
-      if (Date.now() > outageDeadline) break;
-      await wait(1000);
+    const detectDeadline = outageStart + (options.maxDetectSeconds ?? 120) * 1000;
+    while (detectedAt === undefined && Date.now() < detectDeadline) {
+      if ((await mappingState(deployment, consumer.region, mapping)) === 'Disabled') {
+        detectedAt = Date.now();
+        log(`detected: payments consumer paused by its breaker ${seconds(outageStart, detectedAt)} s into the outage`);
+      } else await wait(500);
     }
+    await wait((options.outageSeconds ?? 30) * 1000);
   } finally {
-    // Also ends the shortened redelivery backoff: the profile goes back to the default.
     await clearAllFaults(deployment);
     healedAt = Date.now();
   }
-  log(`healed after ${seconds(outageStart, healedAt)} s of outage`);
+  log(`healed after ${seconds(outageStart, healedAt)} s of outage; no operator action: the breaker's probe resumes the consumer`);
   for (const queue of queues) {
     const depth = await depthOf(deployment, queue);
     if (depth.visible + depth.inFlight > 0) deadLettered.push({ queue: queue.name, messages: depth.visible + depth.inFlight });
   }
   log(`dead letters: ${deadLettered.map((entry) => `${entry.queue}=${entry.messages}`).join(' ') || 'none'}`);
-
-  // The runbook, step 2: do not redrive into an open breaker (refused messages would spend a receive and wait out a backoff).
-  const cooldownSeconds = options.breakerCooldownSeconds ?? 15;
-  log(`waiting ${cooldownSeconds} s for the payments circuit breaker to half-open (cooldown 10 s)`);
-  await wait(cooldownSeconds * 1000);
-  // Step 3–4: redrive every DLQ holding messages, and every outbox (its sweep has no queue depth to show).
   const redrives: RedriveOutcome[] = [];
-  for (const queue of queues) {
-    const depth = await depthOf(deployment, queue);
-    if (queue.kind !== 'outbox' && depth.visible + depth.inFlight === 0) continue;
-    const actor = options.actor ? { actor: options.actor } : {};
-    // A canary of two first: a half-open breaker lets two trial calls through and refuses the rest of a burst.
-    if (queue.kind === 'consumer' || queue.kind === 'forwarding') {
-      const canary = await redrive(deployment, queue, { filter: {}, dryRun: false, limit: 2, ...actor });
-      if (canary.moved > 0) {
-        log(`redrive ${queue.name}: canary of ${canary.moved}`);
-        redrives.push(canary);
-        await wait(3000);
-      }
-    }
-    const outcome = await redrive(deployment, queue, { filter: {}, dryRun: false, ratePerSecond: 50, ...actor });
-    if (outcome.matched > 0) log(`redrive ${queue.name}: ${outcome.moved} moved (${outcome.method})`);
+  for (const queue of queues.filter((candidate) => deadLettered.some((entry) => entry.queue === candidate.name))) {
+    const outcome = await redrive(deployment, queue, { filter: {}, dryRun: false, ratePerSecond: 50, ...(options.actor ? { actor: options.actor } : {}) });
+    log(`operator action: redrive ${queue.name}: ${outcome.moved} moved (${outcome.method})`);
     redrives.push(outcome);
   }
   // Recovered means: every order of the drill ended, every queue drained, and the auditor green with tight bounds
@@ -173,7 +139,7 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
   }
   const recoveredAt = report.ok && pending.length === 0 ? Date.now() : undefined;
   const result: Omit<DrillReport, 'auditRecord'> = {
-    ok: recoveredAt !== undefined && detectedAt !== undefined,
+    ok: recoveredAt !== undefined && detectedAt !== undefined && redrives.length === 0,
     ordersPlaced: placed.length,
     orderOutcomes: outcomes,
     timeToDetectSeconds: detectedAt === undefined ? undefined : seconds(outageStart, detectedAt),
@@ -193,7 +159,7 @@ export async function runDrill(deployment: Deployment, options: DrillOptions = {
     region: paymentsRegion,
     target: deployment.target.name,
     dryRun: false,
-    count: redrives.reduce((sum, outcome) => sum + outcome.moved, 0),
+    count: redrives.length,
     startedAt,
     finishedAt: new Date().toISOString(),
     details: { timeToDetectSeconds: result.timeToDetectSeconds, outageSeconds: result.outageSeconds, timeToRecoverSeconds: result.timeToRecoverSeconds, deadLettered, auditOk: report.ok, authorizeThenRefund: result.chargeAfterCancel.authorizeThenRefund },

@@ -9,7 +9,7 @@ import { deadLetter } from './dead-letter';
 import { FaultInjectingPersistenceLayer } from './fault-persistence';
 import { delayFault, withFaultScope } from './faults';
 import { instrumented, logger } from './powertools';
-import { delayRedeliveries, requeueFresh } from './redelivery';
+import { delayRedeliveries, onLastReceive, requeueFresh } from './redelivery';
 import { defaultRedeliveryBackoff, type RedeliveryBackoff } from './resilience/redelivery-backoff';
 import { traceUnitOfWork } from './tracing';
 
@@ -166,8 +166,7 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
   /** Whether `record` failed only for a down dependency on its last receive, and is now back on the queue as a new message. */
   async function requeuedBeforeDeadLetter(record: SQSRecord, error: unknown, delaySeconds?: number): Promise<boolean> {
     const outage = error instanceof DeferredError || spec.isDependencyOutage?.(error) === true;
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
-    if (!outage || spec.maxReceiveCount === undefined || receiveCount < spec.maxReceiveCount - 1) return false;
+    if (!outage || !onLastReceive(record, spec.maxReceiveCount)) return false;
     const backoff = redeliveryBackoff();
     await requeueFresh(spec.queueUrl, record, delaySeconds ?? (backoff?.notBeforeSeconds ?? 0) + (backoff?.firstSeconds ?? 0));
     return true;

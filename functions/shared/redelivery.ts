@@ -80,3 +80,7 @@ export async function requeueFresh(queueUrl: string, record: SQSRecord, delaySec
     delaySeconds,
   });
 }
+
+/** Whether a failed record is on its last receive before the DLQ (one before, so an approximate count cannot miss it). */
+export const onLastReceive = (record: SQSRecord, maxReceiveCount: number | undefined): boolean =>
+  maxReceiveCount !== undefined && Number(record.attributes.ApproximateReceiveCount ?? 1) >= maxReceiveCount - 1;
