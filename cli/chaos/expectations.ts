@@ -8,7 +8,8 @@ export interface Check {
 }
 
 /** What only some expectations read is optional, so a caller measuring a part need not fake the rest. */
-type Measured = Pick<ChaosReport, 'figures' | 'duplicates' | 'lost' | 'recoverySeconds' | 'poison' | 'audit'> & Partial<Pick<ChaosReport, 'chargeAfterCancel' | 'redrives'>>;
+type Measured = Pick<ChaosReport, 'figures' | 'duplicates' | 'lost' | 'recoverySeconds' | 'poison' | 'audit'> &
+  Partial<Pick<ChaosReport, 'chargeAfterCancel' | 'redrives' | 'deadLettersAtEnd' | 'amplification' | 'providerCalls'>>;
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
@@ -84,6 +85,25 @@ export function evaluate(scenario: Pick<Scenario, 'expect' | 'timeline' | 'conve
       name: `at most ${expect.maxAuthorizeThenRefund} order(s) authorized then refunded`,
       passed: refunds !== undefined && refunds.run <= expect.maxAuthorizeThenRefund,
       detail: refunds === undefined ? 'not counted (no provider ledger)' : `${refunds.run} (${refunds.cancelledBeforeHeal} cancelled before the heal, ${refunds.cancelledAfterHeal} after)`,
+    });
+  }
+  if (expect.noDeadLetters) {
+    const parked = measured.deadLettersAtEnd;
+    checks.push({
+      name: 'nothing parked in a DLQ',
+      passed: parked !== undefined && parked.length === 0,
+      detail: parked === undefined ? 'DLQ depths not measured' : parked.length === 0 ? 'every DLQ empty at the end' : parked.map((entry) => `${entry.queue}=${entry.messages}`).join(', '),
+    });
+  }
+  if (expect.maxAmplification !== undefined) {
+    const { amplification, providerCalls: calls } = measured;
+    checks.push({
+      name: `amplification at most ${expect.maxAmplification}× (every provider request counted)`,
+      passed: amplification !== undefined && amplification <= expect.maxAmplification,
+      detail:
+        amplification === undefined || !calls
+          ? 'no provider call counter (a real provider?)'
+          : `${amplification}×: ${calls.authorize} authorize + ${calls.refund} refund + ${calls.lookup} look-up (probes included) for ${measured.figures.offered} order(s)`,
     });
   }
   if (expect.minRedriven !== undefined) {

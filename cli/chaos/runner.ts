@@ -6,7 +6,7 @@ import type { OrdersApiClient } from '../api-client';
 import { auditPortsOf } from '../audit-sources';
 import type { Deployment } from '../deployment';
 import { deadLetterQueuesOf, selectDeadLetterQueues } from '../dlq/catalog';
-import { redriveEach, type RedriveOutcome } from '../dlq/redrive';
+import { depthOf, redriveEach, type RedriveOutcome } from '../dlq/redrive';
 import { replayRegions, type ReplayOutcome } from '../dlq/replay';
 import { evaluate, type Check } from './expectations';
 import { collectPoison, deliverDuplicates, injectPoison, type DeadLetteredPoison, type InjectedPoison } from './inject';
@@ -63,6 +63,8 @@ export interface ChaosReport {
   /** Seconds from the healing step until every order had ended and every working queue was empty; undefined if that never happened or was not waited for. */
   recoverySeconds: number | undefined;
   poison: DeadLetteredPoison[];
+  /** Messages in any DLQ when the run ended (the run's own poison removed). */
+  deadLettersAtEnd: { queue: string; messages: number }[];
   duplicateDeliveries: { orders: number; messages: number } | undefined;
   /** What the timeline's `redrive-dead-letters` and `replay-archive` steps did, one outcome per DLQ and per region. */
   redrives: RedriveOutcome[];
@@ -251,6 +253,13 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
     const collected = poison.length > 0 ? await collectPoison(deployment, poison) : [];
     if (collected.length) log(`  poison: ${collected.filter((message) => message.reason).length} of ${collected.length} found in their DLQs with a reason, removed`);
 
+    // After the poison the scenario put there itself is collected: what is left, a fault parked.
+    const deadLettersAtEnd = (
+      await Promise.all(deadLetterQueuesOf(deployment).map(async (queue) => ({ queue: queue.name, region: queue.region, ...(await depthOf(deployment, queue)) })))
+    )
+      .filter((depth) => depth.visible + depth.inFlight > 0)
+      .map((depth) => ({ queue: `${depth.region}/${depth.queue}`, messages: depth.visible + depth.inFlight }));
+
     log('  auditing every invariant until green (outbox bound 0)');
     const ports = auditPortsOf(deployment);
     const audited = await auditUntilGreen(ports, { outboxBound: 0, grace: defaultAuditOptions.grace, timeoutMs: options.auditTimeoutMs ?? Math.max(30_000, convergeBy - Date.now()) }).finally(() => ports.destroy());
@@ -276,6 +285,7 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
       settledSeconds,
       recoverySeconds,
       poison: collected,
+      deadLettersAtEnd,
       duplicateDeliveries: duplicates.value,
       redrives,
       replays,

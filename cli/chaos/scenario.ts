@@ -90,6 +90,10 @@ export const expectationsSchema = z
     maxAuthorizeThenRefund: z.number().int().min(0).optional(),
     /** At least this many dead letters moved back by the timeline's `redrive-dead-letters` steps: the fault really filled a DLQ, so the redrive was tested. */
     minRedriven: z.number().int().min(1).optional(),
+    /** Every DLQ empty at the end (the run's own poison removed): the fault parked nothing for an operator. */
+    noDeadLetters: z.boolean().optional(),
+    /** Provider requests of every kind (authorizations, refunds, look-ups, probes) per order placed, at most. */
+    maxAmplification: z.number().positive().optional(),
   })
   .strict();
 export type Expectations = z.infer<typeof expectationsSchema>;
