@@ -127,6 +127,31 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
   const service = process.env.POWERTOOLS_SERVICE_NAME ?? spec.component;
   const context = contextNames.find((name) => service === name || service.startsWith(`${name}-`)) ?? service;
 
+  /** Epoch ms by which every record of the current invocation must have answered (its end minus a margin). */
+  let answerBy: number | undefined;
+  const answerMarginMs = Number(process.env.CONSUMER_ANSWER_MARGIN_MS ?? 1_500);
+
+  /**
+   * Slowness is not failure: a record still running when the invocation nears
+   * its end is returned to the queue (a DeferredError, redelivered after its
+   * backoff) instead of letting Lambda kill the worker at its timeout, which
+   * would hand the whole batch back only after the visibility timeout. Its
+   * work may still finish in the background; every step is a conditional,
+   * idempotent commit, so a redelivery finds it done or does it once.
+   */
+  const beforeInvocationEnds = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (answerBy === undefined) return work();
+    let timer: NodeJS.Timeout | undefined;
+    const cutOff = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeferredError('not finished before the invocation ends: returned to the queue to finish later')), Math.max(0, answerBy! - Date.now()));
+    });
+    try {
+      return await Promise.race([work(), cutOff]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const processRecord = async (record: SQSRecord): Promise<void> => {
     let correlationId: string | undefined;
     try {
@@ -149,7 +174,7 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
           await delayFault();
           return apply(detail);
         });
-      const outcome = await traceUnitOfWork(unit, handle, (error) => error instanceof PoisonMessageError);
+      const outcome = await traceUnitOfWork(unit, () => beforeInvocationEnds(handle), (error) => error instanceof PoisonMessageError);
       // Records of a batch run concurrently, so the order id goes on each line rather than on the shared logger.
       logger.info('event handled', { correlationId, eventType: metadata.type, eventId: metadata.eventId, outcome });
     } catch (error) {
@@ -190,6 +215,7 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
   const processor = new BatchProcessor(EventType.SQS);
   return instrumented(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     idempotencyConfig.registerLambdaContext(context);
+    answerBy = typeof context?.getRemainingTimeInMillis === 'function' ? Date.now() + context.getRemainingTimeInMillis() - answerMarginMs : undefined;
     const deferral = await spec.shouldDefer?.();
     if (deferral) return deferBatch(event.Records, deferral);
     try {
