@@ -178,6 +178,7 @@ export function eventConsumer<const S extends readonly EventContract[]>(subscrip
       // Records of a batch run concurrently, so the order id goes on each line rather than on the shared logger.
       logger.info('event handled', { correlationId, eventType: metadata.type, eventId: metadata.eventId, outcome });
     } catch (error) {
+      if (error instanceof DeferredError) logger.info('record returned to the queue unfinished', { correlationId, messageId: record.messageId, reason: error.message });
       if (await requeuedBeforeDeadLetter(record, error)) return;
       // Poison found by the parser or by a use case: retrying cannot help, so it goes to the DLQ now, with its reason.
       if (!(error instanceof PoisonMessageError)) throw error;

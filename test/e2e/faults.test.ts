@@ -53,6 +53,27 @@ describe('function faults', () => {
     expect(ledger.filter((entry) => entry.status === 'AUTHORIZED')).toHaveLength(1);
   });
 
+  it('returns a record that is too slow for its invocation to the queue before the timeout, instead of the worker being killed: the order confirms well within the visibility timeout', async () => {
+    // 9.5 s of work on a 10 s function: the consumer answers at about 8.5 s (its end minus a 1.5 s margin) with the record
+    // as a batch item failure, redelivered after its 1–2 s backoff; killed at 10 s, the batch would wait out the 60 s visibility.
+    await setFunctionFaults(system().deployment, [{ kind: 'delay', target: 'inventory-consumer', eventType: 'OrderPlaced', rate: 1, attempts: 1, delayMs: 9_500 }]);
+    await pause(controlsCacheMs);
+    const logFrom = functionLogLines(system().deployment).end;
+
+    const { orderId } = await system().api.placeOrder({ customerId: customer('slow'), items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
+    const order = await system().api.waitForTerminal(orderId, { timeoutMs: 60_000, intervalMs: 500 });
+    await clearAllFaults(system().deployment);
+
+    expect(order.status).toBe('CONFIRMED');
+    expectInjected(orderId, 'delay', 'inventory');
+    const sagaSeconds = (Date.parse(order.history.at(-1)!.at) - Date.parse(order.history[0]!.at)) / 1000;
+    expect(sagaSeconds, 'saga seconds: under the 30 s deadline, far from the 60 s visibility timeout').toBeLessThan(25);
+    if (system().deployment.target.name === 'local') {
+      const lines = functionLogLines(system().deployment, logFrom).lines.filter((line) => JSON.stringify(line).includes(orderId));
+      expect(lines.filter((line) => line.message === 'record returned to the queue unfinished' && line.service === 'inventory')).not.toHaveLength(0);
+    }
+  });
+
   it('recovers from a PutEvents partial failure in the orders relay: the failed entry alone is retried, the order confirms once', async () => {
     await setFunctionFaults(system().deployment, [{ kind: 'putevents-partial-failure', target: 'orders-relay', eventType: 'OrderPlaced', rate: 1, attempts: 1 }]);
     await pause(controlsCacheMs);
