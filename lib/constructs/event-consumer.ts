@@ -152,7 +152,7 @@ export class EventConsumer extends Construct {
     const probe: ProbeInvocation = { duckstoreProbe: { dependency: props.dependency, fromChain: false } };
     const backstop = new Rule(this, 'ProbeSchedule', { schedule: Schedule.rate(Duration.minutes(1)), description: `Restarts a stopped probe chain of the ${props.dependency} breaker` });
     // Like every scheduled job: retried, and a tick EventBridge could not deliver is visible in a DLQ (the next tick still comes).
-    const scheduleDeadLetters = new DeadLetterQueue(this, 'ProbeScheduleDeadLetters', { purpose: `Backstop probes of the ${props.dependency} breaker EventBridge could not start.` });
+    const scheduleDeadLetters = new DeadLetterQueue(this, 'ScheduleDeadLetters', { purpose: `Backstop probes of the ${props.dependency} breaker EventBridge could not start.` });
     backstop.addTarget(new LambdaFunction(fn, { event: RuleTargetInput.fromObject(probe), deadLetterQueue: scheduleDeadLetters.queue, retryAttempts: 2, maxEventAge: Duration.minutes(1) }));
     return table;
   }
