@@ -37,11 +37,11 @@ describe('chaos recovery steps', () => {
     expect(() => parseScenario({ ...minimal, timeline: [{ at: 0, do: 'redrive-dead-letters', queues: '' }] })).toThrow(ScenarioError);
   });
 
-  it('redrive-after-cancel heals before it redrives and replays, and allows no hold on a card', () => {
+  it('redrive-after-cancel fills the DLQ from the start, heals before it redrives and replays, and allows no hold on a card', () => {
     const scenario = loadScenario('redrive-after-cancel');
     const at = (kind: string) => scenario.timeline.find((step) => step.do === kind)?.at;
 
-    expect(at('provider-faults')).toBe(0);
+    expect(at('function-faults')).toBe(0);
     expect(healingAt(scenario)).toBeLessThan(at('redrive-dead-letters')!);
     expect(at('redrive-dead-letters')!).toBeLessThanOrEqual(at('replay-archive')!);
     expect(scenario.expect).toMatchObject({ invariants: true, noLostOrders: true, noDuplicates: true, maxAuthorizeThenRefund: 0 });
