@@ -25,11 +25,16 @@ export interface ApiResponse<T> {
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
-  constructor(readonly status: number, body: unknown) {
+  constructor(readonly status: number, body: unknown, headers?: Headers) {
     const problem = typeof body === 'object' && body !== null && 'title' in body ? (body as Problem) : undefined;
     super(problem ? `${status} ${problem.title}: ${problem.detail}` : `${status}: ${JSON.stringify(body ?? '').slice(0, 300)}`);
     this.problem = problem;
+    const retryAfter = Number(headers?.get('retry-after') ?? Number.NaN);
+    if (Number.isFinite(retryAfter) && retryAfter >= 0) this.retryAfterSeconds = retryAfter;
   }
+
+  /** What a 503 or 429 said to wait (Retry-After, in seconds), when it said. */
+  readonly retryAfterSeconds: number | undefined;
 
   readonly problem: Problem | undefined;
 }
@@ -63,7 +68,7 @@ export class OrdersApiClient {
       headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body: JSON.stringify(request),
     });
-    if (response.status !== 202) throw new ApiError(response.status, response.body);
+    if (response.status !== 202) throw new ApiError(response.status, response.body, response.headers);
     const { orderId, replayed } = response.body as { orderId: string; replayed: boolean };
     return { orderId, replayed, idempotencyKey };
   }

@@ -15,6 +15,7 @@ import {
   functionFaultSchema,
   providerFaultsSchema,
   readControlsDocument,
+  sagaDeadlineOverrideSchema,
   type Controls,
   type FunctionFault,
   type ProviderFaults,
@@ -97,7 +98,18 @@ export async function setProviderIdempotency(deployment: Deployment, enabled: bo
   await Promise.all(deployment.regions.map((region) => setControl(deployment, region, 'providerIdempotency', enabled ? undefined : false)));
 }
 
-/** Every run-time control back to as deployed: no provider or function fault, the default resilience profile, provider idempotency on. */
+/**
+ * The saga deadline of the orders placed from now on (experiments: the AWS
+ * default of 300 s on a local cloud deployed with 30 s); undefined restores
+ * the deployed one. Only the orders API reads it: every other participant
+ * takes an order's deadline from its events.
+ */
+export async function setSagaDeadline(deployment: Deployment, seconds: number | undefined): Promise<void> {
+  const value = seconds === undefined ? undefined : sagaDeadlineOverrideSchema.parse(seconds);
+  await setControl(deployment, regionDeploymentOf(deployment, 'orders'), 'sagaDeadlineSeconds', value);
+}
+
+/** Every run-time control back to as deployed: no provider or function fault, the default resilience profile, provider idempotency on, the deployed saga deadline. */
 export async function clearAllFaults(deployment: Deployment): Promise<void> {
   await Promise.all(
     deployment.regions.map(async (region) => {
@@ -106,8 +118,8 @@ export async function clearAllFaults(deployment: Deployment): Promise<void> {
         new UpdateCommand({
           TableName: controlsTableOf(region),
           Key: controlsKey,
-          UpdateExpression: 'REMOVE #faults, #provider, #profile, #idempotency',
-          ExpressionAttributeNames: { '#faults': 'faults', '#provider': 'provider', '#profile': 'resilienceProfile', '#idempotency': 'providerIdempotency' },
+          UpdateExpression: 'REMOVE #faults, #provider, #profile, #idempotency, #deadline',
+          ExpressionAttributeNames: { '#faults': 'faults', '#provider': 'provider', '#profile': 'resilienceProfile', '#idempotency': 'providerIdempotency', '#deadline': 'sagaDeadlineSeconds' },
         }),
       );
     }),

@@ -1,7 +1,6 @@
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { ApiAuth } from './constructs/orders-service';
-import { FaultInjectionStack, prepareFunctionsForFis } from './stacks/fault-injection-stack';
 import { RegionStack, type DeploymentSettings } from './stacks/region-stack';
 import { deployedRegions, parseTopology, stackName, topologyContextKey } from './topology';
 
@@ -15,8 +14,9 @@ export const settingKeys = {
   outboxSweepBoundSeconds: 'duckstore:outboxSweepBoundSeconds',
   faultInjection: 'duckstore:faultInjection',
   fis: 'duckstore:fis',
-  fisExtensionLayerArn: 'duckstore:fisExtensionLayerArn',
   awsOnlyResources: 'duckstore:awsOnlyResources',
+  reservedConcurrency: 'duckstore:reservedConcurrency',
+  customerClaim: 'duckstore:customerClaim',
 } as const;
 
 /** Shorter than this, a saga that is merely a little slow (a cold start, a provider retry) would be cancelled. */
@@ -36,6 +36,16 @@ function wholeSeconds(app: App, key: string, fallback: number, least: number): n
   return value;
 }
 
+/** true or false from the context: `-c key=true` gives a string, cdk.json a boolean; both are accepted. */
+function flag(app: App, key: string, fallback: boolean): boolean {
+  const setting: unknown = app.node.tryGetContext(key) ?? fallback;
+  if (![true, false, 'true', 'false'].includes(setting as string)) throw new InvalidSettingError(`${key} must be true or false, got ${JSON.stringify(setting)}`);
+  return setting === true || setting === 'true';
+}
+
+/** The setting that FIS once needed: the layer now comes from each region's public SSM parameter, so a value given for it is a mistake worth saying. */
+const retiredFisLayerSetting = 'duckstore:fisExtensionLayerArn';
+
 function readSettings(app: App): DeploymentSettings {
   const apiAuth = app.node.tryGetContext(settingKeys.apiAuth) ?? 'cognito';
   if (apiAuth !== 'cognito' && apiAuth !== 'none') throw new InvalidSettingError(`${settingKeys.apiAuth} must be "cognito" or "none", got ${JSON.stringify(apiAuth)}`);
@@ -51,55 +61,35 @@ function readSettings(app: App): DeploymentSettings {
   }
   // At least the relay's own retries (about a second) and a stream's usual lag: a younger row is still the relay's.
   const outboxSweepBoundSeconds = wholeSeconds(app, settingKeys.outboxSweepBoundSeconds, 120, 10);
-  // Off unless asked for: without it no function reads the control document (docs/faults.md).
-  const faultInjection: unknown = app.node.tryGetContext(settingKeys.faultInjection) ?? false;
-  if (![true, false, 'true', 'false'].includes(faultInjection as string)) throw new InvalidSettingError(`${settingKeys.faultInjection} must be true or false, got ${JSON.stringify(faultInjection)}`);
-  // On unless turned off: the local deploy turns it off, ministack cannot host those resources (docs/operations.md).
-  const awsOnlyResources: unknown = app.node.tryGetContext(settingKeys.awsOnlyResources) ?? true;
-  if (![true, false, 'true', 'false'].includes(awsOnlyResources as string)) throw new InvalidSettingError(`${settingKeys.awsOnlyResources} must be true or false, got ${JSON.stringify(awsOnlyResources)}`);
+  if (app.node.tryGetContext(retiredFisLayerSetting) !== undefined) {
+    throw new InvalidSettingError(`${retiredFisLayerSetting} is no longer read: each region stack reads the FIS extension layer from the public SSM parameter of its region (docs/faults.md); remove it`);
+  }
+  const customerClaim: unknown = app.node.tryGetContext(settingKeys.customerClaim) ?? 'sub';
+  if (typeof customerClaim !== 'string' || !/^[A-Za-z0-9_:.-]{1,128}$/.test(customerClaim)) throw new InvalidSettingError(`${settingKeys.customerClaim} must be the name of a JWT claim, got ${JSON.stringify(customerClaim)}`);
   return {
-    awsOnlyResources: awsOnlyResources === true || awsOnlyResources === 'true',
+    // On unless turned off: the local deploy turns it off, ministack cannot host those resources (docs/operations.md).
+    awsOnlyResources: flag(app, settingKeys.awsOnlyResources, true),
     apiAuth: apiAuth as ApiAuth,
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     sagaDeadline: Duration.seconds(sagaDeadlineSeconds),
     sagaDeadlineMargin: Duration.seconds(marginSeconds),
     deadlineSweepGrace: Duration.seconds(sweepGraceSeconds),
     outboxSweepBound: Duration.seconds(outboxSweepBoundSeconds),
-    faultInjection: faultInjection === true || faultInjection === 'true',
+    // Off unless asked for: without it no function reads the control document (docs/faults.md).
+    faultInjection: flag(app, settingKeys.faultInjection, false),
+    // AWS only (docs/faults.md): experiment templates in each region stack.
+    fis: flag(app, settingKeys.fis, false),
+    // Off unless asked for: an account on the new-account concurrency quota refuses any reservation (docs/operations.md).
+    reservedConcurrency: flag(app, settingKeys.reservedConcurrency, false),
+    customerClaim,
     ...(typeof providerUrl === 'string' && providerUrl ? { providerUrl } : {}),
   };
-}
-
-/**
- * With `-c duckstore:fis=true` (AWS only; docs/faults.md), one AWS FIS stack
- * per region, and the FIS extension layer on the functions it may fault. The
- * layer's ARN is AWS's, per region: `{region}` in the setting is replaced.
- * Returns the layer ARN template, or undefined when FIS is off.
- */
-function readFisSetting(app: App): string | undefined {
-  const fis: unknown = app.node.tryGetContext(settingKeys.fis) ?? false;
-  if (fis !== true && fis !== 'true') return undefined;
-  const layerArn: unknown = app.node.tryGetContext(settingKeys.fisExtensionLayerArn);
-  if (typeof layerArn !== 'string' || !layerArn.startsWith('arn:')) {
-    throw new InvalidSettingError(`${settingKeys.fis}=true needs ${settingKeys.fisExtensionLayerArn}: the ARN of the AWS FIS Lambda extension layer (arm64), with {region} for the region (see docs/faults.md)`);
-  }
-  return layerArn;
-}
-
-function addFaultInjectionStacks(app: App, stacks: RegionStack[], layerArn: string): void {
-  for (const stack of stacks) {
-    prepareFunctionsForFis(stack, { extensionLayerArn: layerArn.replaceAll('{region}', stack.region) });
-    // The region stack's own environment: its function and alarm ARNs are referenced across the two stacks.
-    const account = process.env.CDK_DEFAULT_ACCOUNT;
-    new FaultInjectionStack(app, `${stack.stackName}-FaultInjection`, { env: { region: stack.region, ...(account ? { account } : {}) }, region: stack, description: `DuckStore AWS FIS experiments in ${stack.region}` });
-  }
 }
 
 /** Builds the whole app: one stack per region of the topology, all checked by cdk-nag. */
 export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[] } {
   const topology = parseTopology(app.node.tryGetContext(topologyContextKey));
   const settings = readSettings(app);
-  const fisLayerArn = readFisSetting(app);
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const stacks = deployedRegions(topology).map(
     (region) =>
@@ -110,7 +100,6 @@ export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[
         description: `DuckStore order saga in ${region}`,
       }),
   );
-  if (fisLayerArn) addFaultInjectionStacks(app, stacks, fisLayerArn);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stacks };
 }

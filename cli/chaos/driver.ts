@@ -8,6 +8,7 @@ import {
   setProviderFaults,
   setProviderIdempotency,
   setResilienceProfile,
+  setSagaDeadline,
   throttleConsumer,
 } from '../faults';
 import { providerCallCount } from './provider-calls';
@@ -26,6 +27,7 @@ export function faultDriverOf(deployment: Deployment): FaultDriver {
     setFunctionFaults: (faults) => setFunctionFaults(deployment, faults),
     setResilienceProfile: (profile) => setResilienceProfile(deployment, profile),
     setProviderIdempotency: (enabled) => setProviderIdempotency(deployment, enabled),
+    setSagaDeadline: (seconds) => setSagaDeadline(deployment, seconds),
     async partition() {
       partitioned = true;
       await partitionRegions(deployment);

@@ -40,6 +40,19 @@ export function evaluate(scenario: Pick<Scenario, 'expect' | 'timeline' | 'conve
       detail: measured.duplicates.length === 0 ? 'at most one charge per order at the provider' : `${measured.duplicates.length} order(s) charged more than once: ${measured.duplicates.slice(0, 5).join(' ')}`,
     });
   }
+  if (expect.minAcceptedRatio !== undefined) {
+    const { accepted, offered } = measured.figures;
+    const ratio = offered === 0 ? 1 : accepted / offered;
+    checks.push({ name: `at least ${percent(expect.minAcceptedRatio)} of orders accepted`, passed: ratio >= expect.minAcceptedRatio, detail: `${accepted} of ${offered} (${percent(ratio)})` });
+  }
+  if (expect.minRefusedOverloaded !== undefined) {
+    const { refusedOverloaded, rejected } = measured.figures;
+    checks.push({
+      name: `at least ${expect.minRefusedOverloaded} POST(s) refused as overloaded (503)`,
+      passed: refusedOverloaded >= expect.minRefusedOverloaded,
+      detail: `${refusedOverloaded} refused with 503 of ${rejected} refused in all${Object.keys(measured.figures.shedReasons).length ? ` (${Object.entries(measured.figures.shedReasons).map(([reason, count]) => `${reason} ${count}`).join(', ')})` : ''}`,
+    });
+  }
   if (expect.minConfirmedRatio !== undefined) {
     const { confirmed, offered } = measured.figures;
     const ratio = offered === 0 ? 1 : confirmed / offered;

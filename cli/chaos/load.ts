@@ -39,6 +39,8 @@ export interface LoadRun {
   placedAt: number;
   orders: PlacedOrder[];
   rejected: RejectedPost[];
+  /** 503 answers to any attempt, retried or not: how often admission control said "not now". */
+  overloadedAnswers?: number;
   postP50Ms: number | undefined;
 }
 
@@ -50,7 +52,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * not wait for the sagas (`OrderTracker` does): placement runs open loop, so
  * a slow saga never slows the offered load, as in a real shop. A POST that
  * fails for a reason other than a 4xx is retried with the same
- * Idempotency-Key, as a real client does (at most 3 times).
+ * Idempotency-Key, as a real client does (at most 3 times), after the
+ * Retry-After the API gave, if it gave one (admission control's 503).
  */
 export async function placeOrders(api: OrdersApiClient, spec: LoadSpec, options: { runId?: string; onPlaced?: (order: PlacedOrder) => void } = {}): Promise<LoadRun> {
   const runId = options.runId ?? randomUUID().slice(0, 8);
@@ -58,6 +61,7 @@ export async function placeOrders(api: OrdersApiClient, spec: LoadSpec, options:
   const orders: PlacedOrder[] = [];
   const rejected: RejectedPost[] = [];
   const postTimes: number[] = [];
+  let overloadedAnswers = 0;
   let next = 0;
   const client = async () => {
     for (;;) {
@@ -86,8 +90,10 @@ export async function placeOrders(api: OrdersApiClient, spec: LoadSpec, options:
             error instanceof ApiError
               ? { index, status: error.status, detail: error.message }
               : { index, status: 'network', detail: (error as Error).message };
+          if (error instanceof ApiError && error.status === 503) overloadedAnswers++;
           if (error instanceof ApiError && error.status < 500 && error.status !== 429) break;
-          await sleep(250 * attempt);
+          // As a well-behaved client: when the API says how long to wait (a shed order), wait that long (at most 30 s).
+          await sleep(error instanceof ApiError && error.retryAfterSeconds !== undefined ? Math.min(30, error.retryAfterSeconds) * 1000 : 250 * attempt);
         }
       }
       if (failure) rejected.push(failure);
@@ -95,7 +101,7 @@ export async function placeOrders(api: OrdersApiClient, spec: LoadSpec, options:
   };
   await Promise.all(Array.from({ length: Math.min(spec.concurrency, Math.max(1, spec.orders)) }, client));
   const p50 = percentile(postTimes, 50);
-  return { runId, startedAt, placedAt: Date.now(), orders, rejected, postP50Ms: p50 === undefined ? undefined : Math.round(p50) };
+  return { runId, startedAt, placedAt: Date.now(), orders, rejected, overloadedAnswers, postP50Ms: p50 === undefined ? undefined : Math.round(p50) };
 }
 
 interface OrderRow {

@@ -73,6 +73,11 @@ export interface RunFigures {
   accepted: number;
   /** POSTs the API refused (after the client's retries). */
   rejected: number;
+  /** Of those, refused with 503 by admission control, and by which signal (the problem's reason). */
+  refusedOverloaded: number;
+  shedReasons: Record<string, number>;
+  /** 503 answers to any attempt, those the client's retry got past included. */
+  overloadedAnswers: number;
   confirmed: number;
   cancelled: Record<string, number>;
   pending: number;
@@ -97,11 +102,20 @@ export function runFigures(run: LoadRun, offered: number): RunFigures {
     const reason = order.cancellationReason ?? 'UNKNOWN';
     cancelled[reason] = (cancelled[reason] ?? 0) + 1;
   }
+  const overloaded = run.rejected.filter((post) => post.status === 503);
+  const shedReasons: Record<string, number> = {};
+  for (const post of overloaded) {
+    const reason = /\((count|oldest-age|breaker):/.exec(post.detail)?.[1] ?? 'unknown';
+    shedReasons[reason] = (shedReasons[reason] ?? 0) + 1;
+  }
   const times = (orders: PlacedOrder[]) => orders.map(sagaMs).filter((ms): ms is number => ms !== undefined);
   return {
     offered,
     accepted: run.orders.length,
     rejected: run.rejected.length,
+    refusedOverloaded: overloaded.length,
+    shedReasons,
+    overloadedAnswers: run.overloadedAnswers ?? 0,
     confirmed: confirmed.length,
     cancelled,
     pending: run.orders.length - terminal.length,

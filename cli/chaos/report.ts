@@ -13,7 +13,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
   const cancelled = Object.entries(figures.cancelled).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
   return [
     `${report.ok ? 'PASS' : 'FAIL'}  ${report.scenario} on ${report.target}, ${(report.durationMs / 1000).toFixed(0)} s`,
-    `  orders: ${figures.offered} offered, ${figures.accepted} accepted, ${figures.confirmed} confirmed (${percent(figures.eventualSuccess)}; ${percent(figures.successWithinDeadline)} by their deadline), cancelled: ${cancelled}, still pending ${figures.pending}`,
+    `  orders: ${figures.offered} offered, ${figures.accepted} accepted (${figures.refusedOverloaded} refused as overloaded, ${figures.overloadedAnswers} 503 answers in all), ${figures.confirmed} confirmed (${percent(figures.eventualSuccess)}; ${percent(figures.successWithinDeadline)} by their deadline), cancelled: ${cancelled}, still pending ${figures.pending}`,
     `  saga latency p50 ${ms(figures.sagaP50Ms)}, p95 ${ms(figures.sagaP95Ms)}; provider calls ${report.providerCalls ? `${report.providerCalls.authorize} authorize + ${report.providerCalls.refund} refund + ${report.providerCalls.lookup} look-up` : 'n/a'} (${report.amplification ?? '-'}× per order); duplicates ${report.duplicates.length}; lost ${report.lost.length}; orders ended ${report.settledSeconds === undefined ? 'never' : `${report.settledSeconds} s`} and queues empty ${report.recoverySeconds === undefined ? 'not seen' : `${report.recoverySeconds} s`} after healing`,
     `  ${formatChargeAfterCancel(report.chargeAfterCancel)}`,
     ...report.steps.map((step) => `  t+${step.doneAt}s ${step.do}: ${step.error ? `FAILED ${step.error}` : step.detail}`),

@@ -24,6 +24,8 @@ export interface FaultDriver {
   setFunctionFaults(faults: FunctionFault[]): Promise<void>;
   setResilienceProfile(profile: string | undefined): Promise<void>;
   setProviderIdempotency(enabled: boolean): Promise<void>;
+  /** The saga deadline of new orders; undefined: as deployed. */
+  setSagaDeadline(seconds: number | undefined): Promise<void>;
   partition(): Promise<void>;
   healPartition(): Promise<void>;
   throttle(context: ContextName, concurrency: number): Promise<void>;
@@ -132,6 +134,9 @@ async function perform(step: TimedStep, context: StepContext): Promise<string> {
     case 'provider-idempotency':
       await driver.setProviderIdempotency(step.enabled);
       return step.enabled ? 'on' : 'off';
+    case 'saga-deadline':
+      await driver.setSagaDeadline(step.seconds);
+      return step.seconds === undefined ? 'as deployed' : `${step.seconds} s for new orders`;
     case 'partition':
       await driver.partition();
       return 'between the regions, both ways';
@@ -221,7 +226,7 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
     }
     await placing;
     healedAt ??= loadStart;
-    log(`  placed ${load.orders.length} order(s) in ${seconds(loadStart, load.placedAt)} s (${load.rejected.length} POST(s) refused); waiting for the sagas to end (at most ${scenario.convergenceSeconds} s)`);
+    log(`  placed ${load.orders.length} order(s) in ${seconds(loadStart, load.placedAt)} s (${load.rejected.length} POST(s) refused, ${load.overloadedAnswers ?? 0} answer(s) 503 overloaded); waiting for the sagas to end (at most ${scenario.convergenceSeconds} s)`);
 
     // Settled: every order terminal. Recovered: settled and every working queue empty, twice in a row a second
     // apart (a consumer may be between one hop and the next). Both measured from the healing step.

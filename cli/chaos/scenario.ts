@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { contextNames } from '#contracts/envelope';
-import { functionFaultSchema, providerFaultsSchema } from '#contracts/controls';
+import { functionFaultSchema, providerFaultsSchema, sagaDeadlineOverrideSchema } from '#contracts/controls';
 
 /**
  * A chaos scenario is a file: the load to drive, a timeline of faults to
@@ -22,6 +22,8 @@ export const stepSchema = z.discriminatedUnion('do', [
   z.object({ do: z.literal('function-faults'), faults: z.array(functionFaultSchema.strict()) }).strict(),
   z.object({ do: z.literal('resilience-profile'), profile: z.string().min(1).optional() }).strict(),
   z.object({ do: z.literal('provider-idempotency'), enabled: z.boolean() }).strict(),
+  /** The saga deadline of orders placed from then on (cli/faults.ts `setSagaDeadline`); without `seconds`, the deployed one. */
+  z.object({ do: z.literal('saga-deadline'), seconds: sagaDeadlineOverrideSchema.optional() }).strict(),
   /** Cuts the delivery of events between the regions, both ways: the forwarders stop, cross-region events wait in their queues. */
   z.object({ do: z.literal('partition') }).strict(),
   z.object({ do: z.literal('heal-partition') }).strict(),
@@ -75,6 +77,10 @@ export const expectationsSchema = z
     noLostOrders: z.boolean().default(true),
     /** At most one charge per order at the provider. @default true */
     noDuplicates: z.boolean().default(true),
+    /** Share of offered orders the API accepted (202), 0..1: admission control must not refuse everything. */
+    minAcceptedRatio: probability.optional(),
+    /** At least this many POSTs refused with 503 overloaded (after the client's retries): the load really was above capacity. */
+    minRefusedOverloaded: z.number().int().min(1).optional(),
     /** Share of accepted orders CONFIRMED in the end, 0..1. */
     minConfirmedRatio: probability.optional(),
     /**

@@ -57,17 +57,29 @@ export const providerFaultsSchema = z.object({
 });
 export type ProviderFaults = z.infer<typeof providerFaultsSchema>;
 
+/**
+ * A run-time saga deadline for the orders the API places from now on (an
+ * experiment at the AWS default of 300 s on a local cloud deployed with 30 s).
+ * Every participant reads an order's deadline from its events, so nothing
+ * else changes. At least twice the deadline margin, as the deploy checks for
+ * its own setting.
+ */
+export const sagaDeadlineOverrideSchema = z.number().int().min(20).max(86_400);
+
 export const controlsDocumentSchema = z.object({
   faults: z.array(functionFaultSchema).optional(),
   provider: providerFaultsSchema.optional(),
   resilienceProfile: z.string().min(1).optional(),
   providerIdempotency: z.boolean().optional(),
+  sagaDeadlineSeconds: sagaDeadlineOverrideSchema.optional(),
 });
 
 export interface Controls {
   faults: FunctionFault[];
   resilienceProfile?: string;
   providerIdempotency?: boolean;
+  /** The saga deadline of new orders, overriding the deployed one (read by the orders API only). */
+  sagaDeadlineSeconds?: number;
   /** The payment provider simulator's faults (read by the simulator only). */
   provider?: ProviderFaults;
 }
@@ -77,13 +89,14 @@ export function readControlsDocument(item: unknown): { controls: Controls; issue
   if (item === undefined || item === null) return { controls: { faults: [] } };
   const parsed = controlsDocumentSchema.safeParse(item);
   if (!parsed.success) return { controls: { faults: [] }, issues: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
-  const { faults = [], provider, resilienceProfile, providerIdempotency } = parsed.data;
+  const { faults = [], provider, resilienceProfile, providerIdempotency, sagaDeadlineSeconds } = parsed.data;
   return {
     controls: {
       faults,
       ...(provider ? { provider } : {}),
       ...(resilienceProfile ? { resilienceProfile } : {}),
       ...(providerIdempotency !== undefined ? { providerIdempotency } : {}),
+      ...(sagaDeadlineSeconds !== undefined ? { sagaDeadlineSeconds } : {}),
     },
   };
 }

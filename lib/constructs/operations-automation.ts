@@ -50,7 +50,7 @@ export class OperationsAutomation extends Construct {
     for (const dlq of deadLetterQueues) {
       dlq.queue.grant(this.role, 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
     }
-    // The move task sends to the DLQ's source queue: any queue of this stack.
+    // The move task sends to the destination the operator names: any queue of this stack.
     const anyQueue = stack.formatArn({ service: 'sqs', resource: '*' });
     const anyReplay = stack.formatArn({ service: 'events', resource: 'replay', resourceName: '*' });
     this.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [anyQueue] }));
@@ -58,7 +58,7 @@ export class OperationsAutomation extends Construct {
     this.role.addToPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));
     // The function itself, not grantInvoke's `:*` (any version): the document invokes $LATEST.
     this.role.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.auditor.functionArn] }));
-    acknowledgeWildcardResource(this.role, anyQueue, 'A move task sends to whichever queue of this account and region the DLQ feeds, chosen when the automation runs.');
+    acknowledgeWildcardResource(this.role, anyQueue, 'A move task sends to whichever queue of this account and region the operator names as the destination when the automation runs.');
     acknowledgeWildcardResource(this.role, anyReplay, 'A replay is named when the automation runs.');
 
     const role = this.role.roleArn;
@@ -68,14 +68,16 @@ export class OperationsAutomation extends Construct {
     };
     document('RedriveDeadLetterQueue', 'RedriveDeadLetterQueue', {
       schemaVersion: '0.3',
-      description: 'Moves every message of an SQS-fed DLQ back to its source queue (runbooks/consumer-dead-letters.md). Filtered redrives and the outbox: `duckstore dlq redrive`.',
+      description:
+        'Moves every message of a DLQ to the queue its consumer reads (runbooks/consumer-dead-letters.md). The destination is always given: without it SQS sends each message back to the queue it was dead-lettered from, and a message EventBridge or the consumer itself put into the DLQ has none (docs/operations.md). Filtered redrives and the outbox: `duckstore dlq redrive`.',
       assumeRole: role,
       parameters: {
         DeadLetterQueueArn: { type: 'String', description: 'ARN of the DLQ (see the dashboard or `duckstore dlq list`)' },
+        DestinationQueueArn: { type: 'String', description: 'ARN of the queue the DLQ belongs to: the consumer (or forwarding) queue whose URL `duckstore dlq list --json` gives as sourceQueueUrl' },
         MaxPerSecond: { type: 'Integer', default: 50, description: 'Rate limit (the consumer must keep up)' },
       },
       mainSteps: [
-        { name: 'StartMove', action: 'aws:executeAwsApi', inputs: { Service: 'sqs', Api: 'StartMessageMoveTask', SourceArn: '{{ DeadLetterQueueArn }}', MaxNumberOfMessagesPerSecond: '{{ MaxPerSecond }}' }, outputs: [{ Name: 'TaskHandle', Selector: '$.TaskHandle', Type: 'String' }] },
+        { name: 'StartMove', action: 'aws:executeAwsApi', inputs: { Service: 'sqs', Api: 'StartMessageMoveTask', SourceArn: '{{ DeadLetterQueueArn }}', DestinationArn: '{{ DestinationQueueArn }}', MaxNumberOfMessagesPerSecond: '{{ MaxPerSecond }}' }, outputs: [{ Name: 'TaskHandle', Selector: '$.TaskHandle', Type: 'String' }] },
         { name: 'WaitUntilEmpty', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: 3600, inputs: { Service: 'sqs', Api: 'ListMessageMoveTasks', SourceArn: '{{ DeadLetterQueueArn }}', PropertySelector: '$.Results[0].Status', DesiredValues: ['COMPLETED'] } },
       ],
     });

@@ -29,6 +29,8 @@ export interface OrderDeadlinesProps {
   readonly sweepGrace?: Duration;
   /** Orders the sweep handles per run at most (once a minute); a larger backlog takes several runs. @default 100 */
   readonly sweepLimit?: number;
+  /** Reserve concurrency 1 for the sweep, so runs never overlap (they are harmless if they do: a cancelled order is not cancelled again). @default false */
+  readonly reserveSweeperConcurrency?: boolean;
 }
 
 /**
@@ -102,9 +104,10 @@ export class OrderDeadlines extends Construct {
     this.sweeper = new DuckStoreFunction(this, 'Sweeper', {
       entry: 'orders/handlers/deadline-sweeper.ts',
       serviceName: 'orders-deadlines',
-      // Done before the next tick; with one instance at most, runs never overlap.
+      // Done before the next tick. Reserved, one instance at most and runs never overlap; the reservation is a setting,
+      // since an account on the new-account quota refuses any (docs/operations.md).
       timeout: Duration.seconds(50),
-      reservedConcurrentExecutions: 1,
+      ...(props.reserveSweeperConcurrency ? { reservedConcurrentExecutions: 1 } : {}),
       // The next run (a minute later) redoes whatever a failed run left: retries would only pile up. A failure is parked for the alarm.
       retryAttempts: 0,
       maxEventAge: Duration.minutes(2),

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -7,8 +7,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AccountRecovery, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { breakerTableVariable } from '../../functions/contracts/dependency-breaker';
 import { pendingOrdersIndex } from '../../functions/contracts/pending-orders-index';
-import { ContextService, type ContextServiceProps } from './context-service';
+import { ContextService, sagaDeadlineMarginEnvironment, type ContextServiceProps, type DeadlineAwareProps } from './context-service';
 import { DuckStoreFunction } from './duckstore-function';
 import { OrderDeadlines } from './order-deadlines';
 import { stackOutput } from './stack-output';
@@ -16,7 +17,7 @@ import { stackOutput } from './stack-output';
 /** How callers of the orders API authenticate. */
 export type ApiAuth = 'cognito' | 'none';
 
-export interface OrdersServiceProps extends ContextServiceProps {
+export interface OrdersServiceProps extends ContextServiceProps, DeadlineAwareProps {
   /** @default 'cognito': a Cognito user pool JWT authorizer. 'none' is for the local cloud only. */
   readonly auth?: ApiAuth;
   /** How long an order's saga may take; a still-PENDING order is then cancelled (SAGA_DEADLINE) and compensated. @default 5 minutes */
@@ -29,6 +30,49 @@ export interface OrdersServiceProps extends ContextServiceProps {
    * one does); see docs/resilience.md. @default 1000
    */
   readonly loadSheddingMaxInFlight?: number;
+  /**
+   * Admission control (docs/resilience.md): POST /orders is refused once the
+   * oldest orders in flight are expected to wait this share of the time a
+   * saga has (deadline − margin), or the payment breaker (when readable in
+   * this region) has been open that long. @default 0.5
+   */
+  readonly admissionBudgetFraction?: number;
+  /** Reserve concurrency 1 for the deadline sweep (runs never overlap; overlapping runs are harmless, only wasted). @default false */
+  readonly reservedConcurrency?: boolean;
+  /** With the Cognito authorizer, the JWT claim that is the customer: a body `customerId` that differs is refused (403). @default 'sub' */
+  readonly customerClaim?: string;
+}
+
+/**
+ * The access log line of the HTTP API: HTTP API `$context` variables only
+ * (API Gateway developer guide, "Customize HTTP API access logs"; the REST
+ * API's resourcePath, identity.user or identity.caller log nothing here).
+ */
+export const httpApiAccessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  error: '$context.error.message',
+  errorType: '$context.error.responseType',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+} as const;
+
+/** A fraction of (0, 1] as the whole percent the API reads; anything else is a mistake in the props. */
+function admissionBudgetPercent(fraction: number): number {
+  const percent = Math.round(fraction * 100);
+  if (!(fraction > 0 && fraction <= 1) || Math.abs(percent - fraction * 100) > 1e-9) throw new Error(`admissionBudgetFraction must be a whole percent in (0, 1], got ${fraction}`);
+  return percent;
 }
 
 /** The orders context: the HTTP API, the orders table with its outbox, the consumer of saga outcomes, and the saga deadline. */
@@ -56,6 +100,7 @@ export class OrdersService extends ContextService {
       timerTarget: this.consumer.queue,
       timerDeadLetterQueue: this.consumer.deadLetterQueue.queue,
       ...(props.deadlineSweepGrace ? { sweepGrace: props.deadlineSweepGrace } : {}),
+      reserveSweeperConcurrency: props.reservedConcurrency ?? false,
     });
     this.deadlines.grantClearTimers(this.consumer.function);
     this.apiFunction = new DuckStoreFunction(this, 'ApiFunction', {
@@ -66,6 +111,8 @@ export class OrdersService extends ContextService {
         TABLE_NAME: this.tables.state.tableName,
         SAGA_DEADLINE_SECONDS: String((props.sagaDeadline ?? Duration.minutes(5)).toSeconds()),
         LOAD_SHED_MAX_IN_FLIGHT: String(props.loadSheddingMaxInFlight ?? 1000),
+        ADMISSION_BUDGET_PERCENT: String(admissionBudgetPercent(props.admissionBudgetFraction ?? 0.5)),
+        ...sagaDeadlineMarginEnvironment(props),
       },
     });
     // Read-write on the table includes its indexes: load shedding counts the pending-orders index.
@@ -73,6 +120,8 @@ export class OrdersService extends ContextService {
 
     let authorizer: HttpJwtAuthorizer | undefined;
     if ((props.auth ?? 'cognito') === 'cognito') {
+      // The handler takes the customer from this claim of the verified token (functions/orders/handlers/api.ts).
+      this.apiFunction.addEnvironment('CUSTOMER_CLAIM', props.customerClaim ?? 'sub');
       this.userPool = new UserPool(this, 'Users', {
         selfSignUpEnabled: false,
         signInAliases: { email: true },
@@ -119,12 +168,22 @@ export class OrdersService extends ContextService {
       autoDeploy: true,
       accessLogSettings: {
         destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
-        format: AccessLogFormat.jsonWithStandardFields(),
+        format: AccessLogFormat.custom(JSON.stringify(httpApiAccessLogFields)),
       },
       // A burst above this is refused with 429 at the edge, before it reaches Lambda or DynamoDB.
       throttle: { burstLimit: 200, rateLimit: 100 },
     });
     stackOutput(this, 'ApiUrl', this.api.apiEndpoint);
     stackOutput(this, 'ApiId', this.api.apiId);
+  }
+
+  /**
+   * Lets admission control see the payment dependency's shared breaker
+   * (functions/contracts/dependency-breaker.ts): read only, and only where the
+   * table is in this region, as in a single-region topology.
+   */
+  admitOnBreaker(table: ITable): void {
+    this.apiFunction.addEnvironment(breakerTableVariable, table.tableName);
+    table.grantReadData(this.apiFunction);
   }
 }

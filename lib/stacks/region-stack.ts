@@ -2,7 +2,10 @@ import { RemovalPolicy, Stack, type Duration, type StackProps } from 'aws-cdk-li
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { CrossRegionForwarder } from '../constructs/cross-region-forwarder';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import type { DuckStoreFunction } from '../constructs/duckstore-function';
 import { FaultControls } from '../constructs/fault-controls';
+import { FaultInjectionExperiments } from '../constructs/fault-injection-experiments';
 import { InventoryService } from '../constructs/inventory-service';
 import { InvariantAuditor } from '../constructs/invariant-auditor';
 import { OperationsAuditLog } from '../constructs/operations-audit-log';
@@ -40,6 +43,16 @@ export interface DeploymentSettings {
    * the local deploy sets false, docs/operations.md). @default true
    */
   readonly awsOnlyResources?: boolean;
+  /** AWS FIS experiment templates, and the FIS extension on the functions they fault (AWS only, docs/faults.md). @default false */
+  readonly fis?: boolean;
+  /**
+   * Reserve concurrency where a function relies on it (the deadline sweep: one
+   * run at a time). Off, the account's unreserved pool serves every function;
+   * an account on the new-account quota (10) refuses any reservation. @default false
+   */
+  readonly reservedConcurrency?: boolean;
+  /** The JWT claim that names the customer on authenticated APIs. @default 'sub' */
+  readonly customerClaim?: string;
 }
 
 export interface RegionStackProps extends StackProps {
@@ -65,6 +78,7 @@ export class RegionStack extends Stack {
   readonly operationsAuditLog: OperationsAuditLog;
   readonly operationsMonitoring: OperationsMonitoring;
   readonly operationsAutomation?: OperationsAutomation;
+  readonly faultInjection?: FaultInjectionExperiments;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -77,8 +91,18 @@ export class RegionStack extends Stack {
     const common = { bus: this.bus, removalPolicy, ...(settings.outboxSweepBound ? { outboxSweepBound: settings.outboxSweepBound } : {}) };
     const contexts = contextsIn(props.topology, region);
 
-    if (contexts.includes('orders')) this.orders = new OrdersService(this, 'Orders', { ...common, ...(settings.apiAuth ? { auth: settings.apiAuth } : {}), sagaDeadline: settings.sagaDeadline, deadlineSweepGrace: settings.deadlineSweepGrace });
     const deadlineAware = settings.sagaDeadlineMargin ? { sagaDeadlineMargin: settings.sagaDeadlineMargin } : {};
+    if (contexts.includes('orders')) {
+      this.orders = new OrdersService(this, 'Orders', {
+        ...common,
+        ...(settings.apiAuth ? { auth: settings.apiAuth } : {}),
+        sagaDeadline: settings.sagaDeadline,
+        deadlineSweepGrace: settings.deadlineSweepGrace,
+        reservedConcurrency: settings.reservedConcurrency ?? false,
+        ...(settings.customerClaim ? { customerClaim: settings.customerClaim } : {}),
+        ...deadlineAware,
+      });
+    }
     if (contexts.includes('inventory')) this.inventory = new InventoryService(this, 'Inventory', { ...common, ...deadlineAware });
     if (contexts.includes('payments')) {
       let providerUrl = settings.providerUrl;
@@ -87,6 +111,8 @@ export class RegionStack extends Stack {
         providerUrl = this.providerSimulator.url;
       }
       this.payments = new PaymentsService(this, 'Payments', { ...common, ...deadlineAware, providerUrl });
+      // Admission control refuses orders through a long provider outage when it can read the breaker in its own region.
+      if (this.orders && this.payments.consumer.breakerTable) this.orders.admitOnBreaker(this.payments.consumer.breakerTable);
     }
     if (contexts.includes('notifications')) this.notifications = new NotificationsService(this, 'Notifications', common);
 
@@ -107,11 +133,25 @@ export class RegionStack extends Stack {
     this.operationsAuditLog = new OperationsAuditLog(this, 'OperationsAuditLog', { removalPolicy });
     if (settings.awsOnlyResources ?? true) this.operationsAutomation = new OperationsAutomation(this, 'OperationsAutomation', { bus: this.bus, auditor: this.auditor.function });
     this.operationsMonitoring = new OperationsMonitoring(this, 'OperationsMonitoring', { payments: this.payments !== undefined });
+    if (settings.fis) {
+      const deadLetterAlarms = this.node.findAll().filter((node): node is DeadLetterQueue => node instanceof DeadLetterQueue).map((dlq) => dlq.alarm);
+      this.faultInjection = new FaultInjectionExperiments(this, 'FaultInjection', { targets: this.fisTargets(), stopAlarms: [...deadLetterAlarms, this.auditor.alarm] });
+    }
 
     // After every function exists: each gets the control table's name and read access.
     if (settings.faultInjection) {
       this.faultControls = new FaultControls(this, 'FaultControls');
       this.faultControls.attachToFunctionsOf(this);
     }
+  }
+
+  /** The functions FIS may fault: each context's consumer, and the provider simulator. */
+  private fisTargets(): Record<string, DuckStoreFunction> {
+    const found: Record<string, DuckStoreFunction> = {};
+    for (const [name, service] of Object.entries({ orders: this.orders, inventory: this.inventory, payments: this.payments, notifications: this.notifications })) {
+      if (service) found[`${name}-consumer`] = service.consumer.function;
+    }
+    if (this.providerSimulator) found['payment-provider'] = this.providerSimulator.function;
+    return found;
   }
 }

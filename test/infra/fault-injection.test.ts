@@ -1,53 +1,61 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, InvalidSettingError } from '../../lib/app';
-import { FaultInjectionStack } from '../../lib/stacks/fault-injection-stack';
+import { DeadLetterQueue } from '../../lib/constructs/dead-letter-queue';
+import { fisExtensionLayerParameter } from '../../lib/constructs/fault-injection-experiments';
+import type { RegionStack } from '../../lib/stacks/region-stack';
 import { cdkJsonContext } from '../helpers/synth';
 
-const layerArn = 'arn:aws:lambda:{region}:111122223333:layer:aws-fis-extension-arm64:9';
 const newApp = (context: Record<string, unknown>) => new App({ outdir: mkdtempSync(join(tmpdir(), 'duckstore-fis-')), context: { ...cdkJsonContext(), ...context } });
 
 describe('fault injection (run-time controls and the AWS FIS stack)', () => {
   let app: App;
-  let fisStacks: FaultInjectionStack[];
+  let fisRegions: RegionStack[];
   let regionTemplates: Map<string, Template>;
   /** The same app without fault injection or FIS, as cdk.json deploys it. */
   let plain: ReturnType<typeof buildApp>;
 
   beforeAll(() => {
     plain = buildApp(newApp({}));
-    const built = buildApp(newApp({ 'duckstore:faultInjection': 'true', 'duckstore:fis': 'true', 'duckstore:fisExtensionLayerArn': layerArn }));
+    const built = buildApp(newApp({ 'duckstore:faultInjection': 'true', 'duckstore:fis': 'true' }));
     app = built.app;
     // cdk-nag runs at synthesis: an unacknowledged finding in any stack throws here.
     app.synth();
-    fisStacks = app.node.children.filter((child): child is FaultInjectionStack => child instanceof FaultInjectionStack);
+    fisRegions = built.stacks;
     regionTemplates = new Map(built.stacks.map((stack) => [stack.region, Template.fromStack(stack)]));
   });
 
-  it('adds one FIS stack per region, and none without duckstore:fis', () => {
-    expect(fisStacks.map((stack) => stack.region).sort()).toEqual([...regionTemplates.keys()].sort());
-    expect(plain.app.node.children.some((child) => child instanceof FaultInjectionStack)).toBe(false);
+  it('puts the experiments in every region stack, no stack of their own, and none without duckstore:fis', () => {
+    expect(fisRegions.every((stack) => stack.faultInjection !== undefined)).toBe(true);
+    expect(app.node.children.filter((child) => child instanceof Stack)).toHaveLength(fisRegions.length);
+    for (const stack of plain.stacks) {
+      expect(stack.faultInjection).toBeUndefined();
+      expect(Template.fromStack(stack).findResources('AWS::FIS::ExperimentTemplate')).toEqual({});
+    }
   });
 
-  it('gives every experiment template stop conditions on the DLQ and invariant alarms', () => {
-    for (const stack of fisStacks) {
-      const templates = Template.fromStack(stack).findResources('AWS::FIS::ExperimentTemplate');
-      expect(Object.keys(templates).length).toBeGreaterThan(0);
-      for (const template of Object.values(templates) as { Properties: { StopConditions: { Source: string; Value: unknown }[] } }[]) {
-        const alarms = template.Properties.StopConditions;
-        // One per DLQ of the region plus the invariant alarm.
-        expect(alarms.length).toBeGreaterThanOrEqual(2);
-        expect(alarms.every((condition) => condition.Source === 'aws:cloudwatch:alarm')).toBe(true);
+  it('stops every experiment template on one composite alarm over every DLQ alarm and the invariant alarm of its region', () => {
+    for (const stack of fisRegions) {
+      const template = regionTemplates.get(stack.region)!;
+      const compositeId = stack.getLogicalId(stack.faultInjection!.stopCondition.node.defaultChild as CfnElement);
+      const experiments = Object.values(template.findResources('AWS::FIS::ExperimentTemplate')) as { Properties: { StopConditions: unknown[] } }[];
+      expect(experiments.length).toBeGreaterThan(0);
+      for (const experiment of experiments) {
+        expect(experiment.Properties.StopConditions).toEqual([{ Source: 'aws:cloudwatch:alarm', Value: { 'Fn::GetAtt': [compositeId, 'Arn'] } }]);
       }
+      const rule = JSON.stringify((template.findResources('AWS::CloudWatch::CompositeAlarm')[compositeId] as { Properties: { AlarmRule: unknown } }).Properties.AlarmRule);
+      const watched = stack.node.findAll().filter((node): node is DeadLetterQueue => node instanceof DeadLetterQueue).map((dlq) => dlq.alarm);
+      expect(watched.length).toBeGreaterThan(2);
+      for (const alarm of [...watched, stack.auditor.alarm]) expect(rule).toContain(stack.getLogicalId(alarm.node.defaultChild as CfnElement));
     }
   });
 
   it('uses the native Lambda fault actions: crash after and before the commit, delay, and the provider outage as an HTTP 503', () => {
-    const secondary = fisStacks.find((stack) => stack.templates['provider-outage'])!;
+    const secondary = fisRegions.find((stack) => stack.faultInjection?.templates['provider-outage'])!;
     const template = Template.fromStack(secondary);
     template.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
       Tags: { Name: 'duckstore-payments-consumer-crash-after-commit' },
@@ -65,7 +73,7 @@ describe('fault injection (run-time controls and the AWS FIS stack)', () => {
   });
 
   it('lets FIS write its configuration only under FisConfigs/ of a private, TLS-only bucket', () => {
-    const template = Template.fromStack(fisStacks[0]!);
+    const template = regionTemplates.get(fisRegions[0]!.region)!;
     template.hasResourceProperties('AWS::S3::Bucket', { PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } });
     template.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'fis.amazonaws.com' } })] } });
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
@@ -73,9 +81,10 @@ describe('fault injection (run-time controls and the AWS FIS stack)', () => {
   });
 
   it('puts the FIS extension on the targeted functions, and the control table in every function environment', () => {
-    const primary = regionTemplates.get(fisStacks[0]!.region)!;
+    const primary = regionTemplates.get(fisRegions[0]!.region)!;
+    const [layerParameter] = Object.entries(primary.toJSON().Parameters as Record<string, { Type: string; Default?: string }>).find(([, parameter]) => parameter.Default === fisExtensionLayerParameter)!;
     primary.hasResourceProperties('AWS::Lambda::Function', {
-      Layers: ['arn:aws:lambda:' + fisStacks[0]!.region + ':111122223333:layer:aws-fis-extension-arm64:9'],
+      Layers: [{ Ref: layerParameter }],
       Environment: { Variables: Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap', AWS_FIS_CONFIGURATION_LOCATION: Match.anyValue() }) },
     });
     for (const template of regionTemplates.values()) {
@@ -94,7 +103,7 @@ describe('fault injection (run-time controls and the AWS FIS stack)', () => {
     }
   });
 
-  it('refuses duckstore:fis without the extension layer ARN', () => {
-    expect(() => buildApp(newApp({ 'duckstore:fis': 'true' }))).toThrow(InvalidSettingError);
+  it('refuses the retired duckstore:fisExtensionLayerArn, which the per-region SSM parameter replaced', () => {
+    expect(() => buildApp(newApp({ 'duckstore:fis': 'true', 'duckstore:fisExtensionLayerArn': 'arn:aws:lambda:{region}:111122223333:layer:aws-fis-extension-arm64:9' }))).toThrow(InvalidSettingError);
   });
 });

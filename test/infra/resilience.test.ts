@@ -299,7 +299,7 @@ describe('saga deadline', () => {
     expect(idOf(deadlines.arming.queue)).not.toBe(idOf(consumer.queue));
   });
 
-  it('sweeps once a minute with a single instance that ends before the next tick, and parks a failed sweep where an alarm sees it', () => {
+  it('sweeps once a minute, each run ending before the next tick, and parks a failed sweep where an alarm sees it', () => {
     const { deadlines } = primary().orders!;
     const sweeperId = idOf(deadlines.sweeper);
     const deadLettersId = idOf(deadlines.sweeperDeadLetterQueue.queue);
@@ -308,7 +308,8 @@ describe('saga deadline', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] } } })],
     });
     const sweeper = Object.fromEntries(resourcesOf(template(), 'AWS::Lambda::Function'))[sweeperId]!;
-    expect(sweeper.Properties?.ReservedConcurrentExecutions).toBe(1);
+    // Reserved only with duckstore:reservedConcurrency (test/infra/aws-constraints.test.ts): overlapping runs are harmless.
+    expect(sweeper.Properties?.ReservedConcurrentExecutions).toBeUndefined();
     expect(sweeper.Properties?.Timeout as number).toBeLessThan(60);
     template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: sweeperId },
@@ -351,6 +352,37 @@ describe('saga deadline', () => {
       Role: { 'Fn::GetAtt': [idOf(primary().orders!.apiFunction.role!), 'Arn'] },
       Environment: { Variables: Match.objectLike({ LOAD_SHED_MAX_IN_FLIGHT: '1000' }) },
     });
+  });
+
+  it('gives the API its admission settings: half of deadline − margin, the margin itself; no breaker where payments is in another region', () => {
+    const api = primary().orders!.apiFunction;
+    const [, resource] = resourcesOf(template(), 'AWS::Lambda::Function').find(([id]) => id === Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement))!;
+    const variables = (resource.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(variables).toMatchObject({ ADMISSION_BUDGET_PERCENT: '50', SAGA_DEADLINE_MARGIN_MS: '10000' });
+    expect(variables).not.toHaveProperty('DUCKSTORE_BREAKER_TABLE');
+  });
+
+  it('lets the API read the payment breaker (GetItem, no write) when payments runs in the same region', () => {
+    const single = synthesize({
+      'duckstore:topology': { regions: { primary: 'eu-west-1' }, contexts: { orders: 'primary', inventory: 'primary', payments: 'primary', notifications: 'primary' } },
+    });
+    const stack = single.stacks[0]!;
+    const api = stack.orders!.apiFunction;
+    const breakerTable = stack.getLogicalId(stack.payments!.consumer.breakerTable!.node.defaultChild as CfnElement);
+    const singleTemplate = single.templates.get(stack.stackName)!;
+
+    singleTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [stack.getLogicalId(api.role!.node.defaultChild as CfnElement), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ DUCKSTORE_BREAKER_TABLE: { Ref: breakerTable } }) },
+    });
+    const statements = resourcesOf(singleTemplate, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles).includes(stack.getLogicalId(api.role!.node.defaultChild as CfnElement)))
+      .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((statement) => JSON.stringify(statement.Resource).includes(breakerTable));
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(actions.filter((action) => /Put|Update|Delete|Write/.test(action))).toEqual([]);
   });
 
   it.each([['5'], [-1], ['soon'], [30.5]])('refuses duckstore:sagaDeadlineSeconds=%j, naming the setting', (value) => {

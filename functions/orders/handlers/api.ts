@@ -15,15 +15,37 @@ export interface ApiPorts {
   clock: Clock;
   /** How long a placed order's saga may take before it is cancelled. */
   sagaDeadlineSeconds: number;
-  /** Whether to refuse new orders now because the backlog is at its limit (load-shedding.ts). @default never */
+  /** The run-time override of `sagaDeadlineSeconds` (the control document, experiments only). @default none */
+  sagaDeadlineOverride?: () => Promise<number | undefined>;
+  /** Whether to refuse new orders now because the system could not finish them in time (load-shedding.ts). @default never */
   loadShedding?: () => Promise<ShedDecision>;
+  /**
+   * Behind the JWT authorizer (AWS): the claim of the verified token that is
+   * the customer. An order is placed for that customer only; a body
+   * `customerId` that names another is refused with 403. Unset (the local
+   * cloud, `apiAuth=none`), the body's `customerId` is taken as it is.
+   */
+  customerClaim?: string;
 }
 
 type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
 
+const claimsOf = (event: ApiEvent): Record<string, unknown> | undefined => (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
+
 function principalOf(event: ApiEvent): string {
-  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
-  return typeof claims?.sub === 'string' ? claims.sub : 'anonymous';
+  const sub = claimsOf(event)?.sub;
+  return typeof sub === 'string' ? sub : 'anonymous';
+}
+
+/** Refuses an order the caller may not place: with a customer claim configured, only for the customer the token names. */
+function refuseOtherCustomer(event: ApiEvent, customerId: string, claim: string | undefined): APIGatewayProxyResultV2 | undefined {
+  if (claim === undefined) return undefined;
+  const customer = claimsOf(event)?.[claim];
+  if (typeof customer !== 'string' || customer === '') {
+    return problem(403, 'no-customer-claim', 'No customer in the token', `the token carries no ${claim} claim to place the order for`);
+  }
+  if (customer !== customerId) return problem(403, 'customer-mismatch', 'Order for another customer', `this token may place orders for customer ${customer} only`);
+  return undefined;
 }
 
 function readBody(event: ApiEvent): { text: string } | { error: APIGatewayProxyResultV2 } {
@@ -54,13 +76,16 @@ async function postOrder(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayPr
   }
   const request = placeOrderRequestSchema.safeParse(payload);
   if (!request.success) return problem(400, 'invalid-order', 'Invalid order', 'the order does not match the schema', zodErrors(request.error));
+  const refused = refuseOtherCustomer(event, request.data.customerId, ports.customerClaim);
+  if (refused) return refused;
 
   // Shed before anything is written: a refused order leaves no trace, so the client's retry with the same key is a first attempt.
   const load = (await ports.loadShedding?.()) ?? { shed: false };
   if (load.shed) return overloaded(load);
 
   try {
-    const { orderId, replayed } = await placeOrder({ request: request.data, idempotencyKey, principal: principalOf(event) }, ports);
+    const sagaDeadlineSeconds = (await ports.sagaDeadlineOverride?.()) ?? ports.sagaDeadlineSeconds;
+    const { orderId, replayed } = await placeOrder({ request: request.data, idempotencyKey, principal: principalOf(event) }, { ...ports, sagaDeadlineSeconds });
     correlate(orderId, { eventType: replayed ? 'PlaceOrderReplayed' : 'PlaceOrder', context: 'orders', component: 'orders-api' });
     logger.info(replayed ? 'order request replayed' : 'order placed', { replayed });
     return json(202, { orderId, status: 'PENDING', replayed }, { location: `/orders/${orderId}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) });
@@ -75,13 +100,13 @@ async function postOrder(event: ApiEvent, ports: ApiPorts): Promise<APIGatewayPr
 
 /** 503, not 429: the service as a whole is behind, not this client over a quota; Retry-After says when to come back. */
 function overloaded(load: Extract<ShedDecision, { shed: true }>): APIGatewayProxyResultV2 {
-  recordResilienceMetric('loadShed', { metadata: { backlog: String(load.backlog) } });
-  logger.warn('order refused: backlog at its limit', { backlog: load.backlog, retryAfterSeconds: load.retryAfterSeconds });
+  recordResilienceMetric('loadShed', { metadata: { reason: load.reason, ...Object.fromEntries(Object.entries(load.figures).map(([key, value]) => [key, String(value)])) } });
+  logger.warn(`order refused: ${load.reason}`, { reason: load.reason, ...load.figures, retryAfterSeconds: load.retryAfterSeconds });
   const response = problem(
     503,
     'overloaded',
     'Too many orders in progress',
-    `the service has too many orders in progress; nothing was accepted: retry after ${load.retryAfterSeconds} s with the same Idempotency-Key`,
+    `the service cannot finish a new order in time (${load.reason}: ${load.detail}); nothing was accepted: retry after ${load.retryAfterSeconds} s with the same Idempotency-Key`,
   ) as APIGatewayProxyStructuredResultV2;
   return { ...response, headers: { ...response.headers, 'retry-after': String(load.retryAfterSeconds) } };
 }

@@ -137,4 +137,31 @@ describe('chaos measurements and expectations', () => {
       detail: '1 cancelled: SAGA_DEADLINE 1',
     });
   });
+
+  it('checks that a burst was really shed (503 overloaded, by reason) and that enough was still accepted', () => {
+    const scenario = parseScenario({ ...minimal, expect: { minRefusedOverloaded: 2, minAcceptedRatio: 0.5 } });
+    const shed = (index: number, reason: string) => ({ index, status: 503 as const, detail: `503 Too many orders in progress: the service cannot finish a new order in time (${reason}: …)` });
+    const measure = (accepted: number, rejected: { index: number; status: number | 'network'; detail: string }[]) => ({
+      figures: runFigures({ runId: 'r', startedAt: 0, placedAt: 0, orders: Array.from({ length: accepted }, (_, index) => order({ orderId: `o${index}` })), rejected, postP50Ms: 1 }, accepted + rejected.length),
+      duplicates: [],
+      lost: [],
+      recoverySeconds: 1,
+      poison: [],
+      audit: { ok: true, attempts: 1, waitedMs: 0, failed: [], runOrdersInViolation: [], report: {} as never },
+    });
+
+    const passing = evaluate(scenario, measure(2, [shed(2, 'oldest-age'), shed(3, 'count')]));
+    const failing = evaluate(scenario, measure(1, [shed(1, 'oldest-age'), { index: 2, status: 500, detail: 'boom' }, { index: 3, status: 'network', detail: 'reset' }]));
+
+    expect(passing.filter((check) => check.name.includes('accepted') || check.name.includes('overloaded'))).toEqual([
+      { name: 'at least 50.0% of orders accepted', passed: true, detail: '2 of 4 (50.0%)' },
+      { name: 'at least 2 POST(s) refused as overloaded (503)', passed: true, detail: '2 refused with 503 of 2 refused in all (oldest-age 1, count 1)' },
+    ]);
+    expect(failing.filter((check) => !check.passed).map((check) => check.name)).toEqual(['at least 50.0% of orders accepted', 'at least 2 POST(s) refused as overloaded (503)']);
+  });
+
+  it('parses a saga-deadline step, and refuses a deadline shorter than twice the margin', () => {
+    expect(parseScenario({ ...minimal, timeline: [{ at: 0, do: 'saga-deadline', seconds: 300 }, { at: 9, do: 'saga-deadline' }] }).timeline.map((step) => step.do)).toEqual(['saga-deadline', 'saga-deadline']);
+    expect(() => parseScenario({ ...minimal, timeline: [{ at: 0, do: 'saga-deadline', seconds: 15 }] })).toThrow(/timeline/);
+  });
 });

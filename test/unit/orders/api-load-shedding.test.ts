@@ -20,17 +20,29 @@ afterEach(() => {
   stdout.mockRestore();
 });
 
-/** The API with load shedding over a fake backlog and a fake control document. */
-function api(options: { inFlight: number | undefined; profile?: string; maxInFlight?: number }) {
+/** The API with admission control over fake signals and a fake control document. */
+function api(options: { inFlight: number | undefined; profile?: string; maxInFlight?: number; oldestAgesMs?: number[]; sagaDeadlineOverride?: number }) {
   const store = inMemoryOrders();
   const backlogReads: number[] = [];
   const controls: Controls = { faults: [], ...(options.profile ? { resilienceProfile: options.profile } : {}) };
+  const clock = fixedClock();
+  const now = clock.now().getTime();
+  const deadlineSeconds = options.sagaDeadlineOverride ?? 300;
   const loadShedding = apiLoadShedding({
     controls: () => Promise.resolve(controls),
+    sagaDeadlineSeconds: () => Promise.resolve(deadlineSeconds),
     backlog: (atLeast) => (backlogReads.push(atLeast), Promise.resolve(options.inFlight)),
-    maxInFlight: options.maxInFlight ?? 100,
+    oldest: () => Promise.resolve({ oldestDeadlines: (options.oldestAgesMs ?? []).map((age) => now - age + deadlineSeconds * 1000) }),
+    settings: { maxInFlight: options.maxInFlight ?? 100, marginMs: 10_000, budgetFraction: 0.5, ageQuorum: 3, maxRetryAfterSeconds: 30 },
+    now: () => now,
   });
-  const ports = { orders: store.repository, clock: fixedClock(), sagaDeadlineSeconds: 300, loadShedding };
+  const ports = {
+    orders: store.repository,
+    clock,
+    sagaDeadlineSeconds: 300,
+    loadShedding,
+    ...(options.sagaDeadlineOverride ? { sagaDeadlineOverride: () => Promise.resolve(options.sagaDeadlineOverride) } : {}),
+  };
   return { store, backlogReads, send: async (event: Parameters<typeof handleApiRequest>[0]) => readResponse(await handleApiRequest(event, ports)) };
 }
 
@@ -103,6 +115,34 @@ describe('POST /orders under load shedding', () => {
     const response = await send(postOrder());
 
     expect(response.statusCode).toBe(202);
+  });
+
+  it('refuses with the oldest-age reason once the oldest orders in flight have spent half of deadline − margin', async () => {
+    const { store, send } = api({ inFlight: 3, oldestAgesMs: [150_000, 160_000, 170_000] });
+
+    const response = await send(postOrder());
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.body).toMatchObject({ type: 'https://duckstore.dev/problems/overloaded' });
+    expect(String(response.body.detail)).toContain('(oldest-age: ');
+    expect(store.isEmpty()).toBe(true);
+    expect(loadShedLines()[0]).toContain('"reason":"oldest-age"');
+  });
+
+  it('places the order with the run-time saga deadline, and judges age against it', async () => {
+    const young = api({ inFlight: 3, oldestAgesMs: [10_000, 10_000, 10_000], sagaDeadlineOverride: 30 });
+    const old = api({ inFlight: 3, oldestAgesMs: [10_000, 10_000, 10_000] });
+
+    const refused = await young.send(postOrder());
+    const accepted = await old.send(postOrder());
+
+    expect(refused.statusCode).toBe(503);
+    expect(accepted.statusCode).toBe(202);
+    const calm = api({ inFlight: 0, sagaDeadlineOverride: 45 });
+    await calm.send(postOrder());
+    const [order] = [...calm.store.orders.values()] as { createdAt: string; deadline: string }[];
+    expect(Date.parse(order!.deadline) - Date.parse(order!.createdAt)).toBe(45_000);
   });
 
   it('sheds under the default profile with the deployed limit', async () => {
