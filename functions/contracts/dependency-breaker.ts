@@ -32,6 +32,8 @@ export const breakerItemSchema = z.object({
   nextProbeAt: z.number().int().optional(),
   /** Whether the consumer's event source mapping was paused by this breaker and is still to be resumed. */
   paused: z.boolean().optional(),
+  /** Epoch ms until which the resumed mapping runs at the ramp's low concurrency (absent: at its full one). */
+  rampUntil: z.number().int().optional(),
   /** Epoch ms of the last probe, and what it saw. */
   lastProbeAt: z.number().int().optional(),
   lastProbeOutcome: z.string().optional(),

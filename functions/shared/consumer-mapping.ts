@@ -19,9 +19,14 @@ export function eventSourceMapping(functionName: string, queueArn: string): Cons
     if (!found) throw new Error(`no event source mapping from ${queueArn} to ${functionName}`);
     return (uuid = found);
   };
+  // Only the fields given change (UpdateEventSourceMapping leaves the others as they are, on AWS and on ministack).
+  const scaling = (maximumConcurrency: number | undefined) => (maximumConcurrency === undefined ? {} : { ScalingConfig: { MaximumConcurrency: maximumConcurrency } });
   return {
-    async setEnabled(enabled) {
-      await lambda().send(new UpdateEventSourceMappingCommand({ UUID: await mappingId(), Enabled: enabled }));
+    async setEnabled(enabled, maximumConcurrency) {
+      await lambda().send(new UpdateEventSourceMappingCommand({ UUID: await mappingId(), Enabled: enabled, ...scaling(maximumConcurrency) }));
+    },
+    async setMaximumConcurrency(maximumConcurrency) {
+      await lambda().send(new UpdateEventSourceMappingCommand({ UUID: await mappingId(), ...scaling(maximumConcurrency) }));
     },
   };
 }

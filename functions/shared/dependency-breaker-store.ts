@@ -76,8 +76,15 @@ export function dynamoDbBreakerStore(tableName: string, dependency: string, clie
         update('SET lastProbeAt = :at, lastProbeOutcome = :outcome', '#generation = :current', { ':current': generation, ':at': at, ':outcome': outcome.slice(0, 500) }),
       );
     },
-    async markResumed(generation) {
-      await conditional(update('SET paused = :false', '#generation = :current', { ':current': generation, ':false': false }));
+    async markResumed(generation, rampUntil) {
+      await conditional(
+        rampUntil === undefined
+          ? update('SET paused = :false REMOVE rampUntil', '#generation = :current', { ':current': generation, ':false': false })
+          : update('SET paused = :false, rampUntil = :ramp', '#generation = :current', { ':current': generation, ':false': false, ':ramp': rampUntil }),
+      );
+    },
+    async endRamp(generation) {
+      await conditional(update('REMOVE rampUntil', '#state = :closed AND #generation = :current', { ':closed': 'closed', ':current': generation }));
     },
   };
 }

@@ -10,6 +10,16 @@ import { SharedBreaker, type ProbeResult, type ProbeRound } from './resilience/s
 /** Kept back from a probe invocation's remaining time: the probe's own timeout is added to it. */
 const probeRoundMarginMs = 1_000;
 
+/** The least concurrency an SQS event source mapping allows (ScalingConfig.MaximumConcurrency: 2 to 1000). */
+const rampConcurrency = 2;
+
+/** The resume ramp from the environment: none when the ramp is 0 ms or the mapping cannot go lower than the ramp. */
+function resumeRamp() {
+  const ms = optionalWholeNumber('BREAKER_RAMP_MS', 0, { unit: 'milliseconds' });
+  const fullConcurrency = optionalWholeNumber('MAPPING_MAX_CONCURRENCY', rampConcurrency, { unit: 'batches', positive: true });
+  return ms > 0 && fullConcurrency > rampConcurrency ? { concurrency: rampConcurrency, ms, fullConcurrency } : undefined;
+}
+
 /**
  * The shared breaker of this consumer's dependency, wired from the
  * environment the CDK construct gives a guarded consumer
@@ -34,6 +44,7 @@ export function dependencyBreakerOf(dependency: string, options: { probe(): Prom
     settings: {
       firstProbeAfterMs: optionalWholeNumber('BREAKER_FIRST_PROBE_MS', 2_000, { unit: 'milliseconds', positive: true }),
       maxProbeIntervalMs: optionalWholeNumber('BREAKER_MAX_PROBE_INTERVAL_MS', 10_000, { unit: 'milliseconds', positive: true }),
+      ramp: resumeRamp(),
     },
     log: (message, details) => logger.warn(message, details),
   });

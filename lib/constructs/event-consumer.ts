@@ -21,6 +21,12 @@ export interface PauseOnOutageProps {
   readonly firstProbeAfter?: Duration;
   /** @default 10 seconds */
   readonly maxProbeInterval?: Duration;
+  /**
+   * After a successful probe the mapping resumes at 2 batches at once (the
+   * least an SQS mapping allows) for this long, then at its full maximum
+   * concurrency: the backlog of the outage arrives as a ramp. @default 10 seconds
+   */
+  readonly resumeRamp?: Duration;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -62,6 +68,8 @@ export class EventConsumer extends Construct {
   readonly function: DuckStoreFunction;
   readonly rule: Rule;
   readonly maxReceiveCount: number;
+  /** How many batches its event source mapping runs at once. */
+  readonly maxConcurrency: number;
   /** The shared breaker's table, once `pauseOnOutageOf` guarded this consumer. */
   breakerTable?: Table;
   private eventSource?: SqsEventSource;
@@ -104,10 +112,11 @@ export class EventConsumer extends Construct {
       }),
     );
 
+    this.maxConcurrency = props.maxConcurrency ?? 5;
     this.eventSource = new SqsEventSource(this.queue, {
       batchSize: props.batchSize ?? 10,
       reportBatchItemFailures: true,
-      maxConcurrency: props.maxConcurrency ?? 5,
+      maxConcurrency: this.maxConcurrency,
     });
     this.function.addEventSource(this.eventSource);
   }
@@ -130,6 +139,9 @@ export class EventConsumer extends Construct {
     fn.addEnvironment('QUEUE_ARN', this.queue.queueArn);
     fn.addEnvironment('BREAKER_FIRST_PROBE_MS', String((props.firstProbeAfter ?? Duration.seconds(2)).toMilliseconds()));
     fn.addEnvironment('BREAKER_MAX_PROBE_INTERVAL_MS', String((props.maxProbeInterval ?? Duration.seconds(10)).toMilliseconds()));
+    fn.addEnvironment('BREAKER_RAMP_MS', String((props.resumeRamp ?? Duration.seconds(10)).toMilliseconds()));
+    // The mapping's own maximum, restored when the ramp ends (the SQS mapping's ScalingConfig).
+    fn.addEnvironment('MAPPING_MAX_CONCURRENCY', String(this.maxConcurrency));
 
     // Its own policy, not the role's default one: the function depends on that, and the mapping depends on the function.
     const mappingArn = this.eventSource!.eventSourceMappingArn;

@@ -12,13 +12,18 @@ export interface SharedBreakerStore {
   claimProbe(generation: number, due: number, next: number): Promise<boolean>;
   /** Notes what a probe saw (for the CLI and the log); best effort. */
   recordProbe(generation: number, probe: { at: number; outcome: string }): Promise<void>;
-  /** The mapping is running again: clears `paused` (conditional on `generation`, so a newer opening keeps it). */
-  markResumed(generation: number): Promise<void>;
+  /** The mapping is running again: clears `paused`, and notes until when it runs at the ramp's concurrency (conditional on `generation`, so a newer opening keeps it). */
+  markResumed(generation: number, rampUntil: number | undefined): Promise<void>;
+  /** The ramp is over, the mapping back at full concurrency: clears `rampUntil` (conditional on `generation`). */
+  endRamp(generation: number): Promise<void>;
 }
 
 /** The consumer's event source mapping: paused, nothing is received (no receive counted); resumed, it polls again. */
 export interface ConsumerMapping {
-  setEnabled(enabled: boolean): Promise<void>;
+  /** Pauses or resumes it; with `maximumConcurrency`, also caps how many batches it runs at once. */
+  setEnabled(enabled: boolean, maximumConcurrency?: number): Promise<void>;
+  /** Caps how many batches it runs at once, leaving it paused or running as it is. */
+  setMaximumConcurrency(maximumConcurrency: number): Promise<void>;
 }
 
 export interface SharedBreakerSettings {
@@ -27,9 +32,16 @@ export interface SharedBreakerSettings {
   /** Probe intervals: the first probe this long after the opening, then doubling up to `maxProbeIntervalMs`. */
   firstProbeAfterMs: number;
   maxProbeIntervalMs: number;
+  /**
+   * After a resume, the mapping runs at `concurrency` batches at once for
+   * `ms`, then at `fullConcurrency` (its deployed maximum): the backlog of a
+   * long outage arrives as a ramp, not as a burst that times out on a
+   * dependency just back (and opens the breaker again). Undefined: no ramp.
+   */
+  ramp: { concurrency: number; ms: number; fullConcurrency: number } | undefined;
 }
 
-export const defaultSharedBreakerSettings: SharedBreakerSettings = { viewCacheMs: 1_000, firstProbeAfterMs: 2_000, maxProbeIntervalMs: 10_000 };
+export const defaultSharedBreakerSettings: SharedBreakerSettings = { viewCacheMs: 1_000, firstProbeAfterMs: 2_000, maxProbeIntervalMs: 10_000, ramp: undefined };
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
@@ -39,6 +51,8 @@ export type ProbeRound =
   | { outcome: 'not-due'; nextProbeAt: number }
   | { outcome: 'claimed-elsewhere' }
   | { outcome: 'resumed' }
+  | { outcome: 'ramping'; fullAt: number }
+  | { outcome: 'ramped' }
   | { outcome: 'idle' };
 
 export interface SharedBreakerDeps {
@@ -75,8 +89,9 @@ export function nextProbeInterval(previousIntervalMs: number, settings: SharedBr
  * A probe is a real, harmless request (a look-up) made by exactly one prober
  * at a time: each due probe is claimed by a conditional write, so the
  * asynchronous chain and the once-a-minute backstop never both probe. A
- * probe that succeeds closes the item and resumes the mapping; the messages
- * that waited are received as if nothing had happened.
+ * probe that succeeds closes the item and resumes the mapping, at a low
+ * concurrency for a few seconds (the ramp) and then at its full one; the
+ * messages that waited are received as if nothing had happened.
  */
 export class SharedBreaker {
   private readonly settings: SharedBreakerSettings;
@@ -151,6 +166,7 @@ export class SharedBreaker {
         await this.resume(item.generation);
         return { outcome: 'resumed' };
       }
+      if (item?.rampUntil !== undefined) return this.endRamp(item.generation, item.rampUntil, budgetMs, fromChain);
       return { outcome: 'idle' };
     }
     const { generation } = item;
@@ -183,11 +199,38 @@ export class SharedBreaker {
     return { outcome: 'still-open', reason: result.reason, nextProbeAt: at + intervalMs };
   }
 
+  /** Resumes the mapping (at the ramp's concurrency, when there is a ramp) and hands the ramp's end to a fresh round. */
   private async resume(generation: number): Promise<void> {
-    await this.deps.mapping.setEnabled(true);
-    await this.deps.store.markResumed(generation);
+    const { ramp } = this.settings;
+    await this.deps.mapping.setEnabled(true, ramp?.concurrency);
+    await this.deps.store.markResumed(generation, ramp ? this.deps.clock.now() + ramp.ms : undefined);
     this.cached = undefined;
     this.pausedGeneration = undefined;
+    if (ramp) await this.deps.continueProbing();
+  }
+
+  /**
+   * The ramp's end: once `rampUntil` has passed (waiting for it within the
+   * budget, or handing over), the mapping goes back to its full concurrency,
+   * if the breaker is still closed at this generation. Only the concurrency is
+   * set, never `Enabled`: a breaker that opened meanwhile keeps its pause (its
+   * own resume ramps again).
+   */
+  private async endRamp(generation: number, rampUntil: number, budgetMs: number, fromChain: boolean): Promise<ProbeRound> {
+    const { ramp } = this.settings;
+    const waitMs = Math.max(0, rampUntil - this.deps.clock.now());
+    if (ramp && waitMs > budgetMs) {
+      if (fromChain) await this.deps.continueProbing();
+      return { outcome: 'ramping', fullAt: rampUntil };
+    }
+    if (waitMs > 0) await this.deps.sleep(waitMs);
+    const item = await this.deps.store.read();
+    if (item?.state !== 'closed' || item.generation !== generation || item.rampUntil === undefined) return { outcome: 'idle' };
+    // Deployed without a ramp now (a setting changed): the item's leftover ramp just ends.
+    if (ramp) await this.deps.mapping.setMaximumConcurrency(ramp.fullConcurrency);
+    await this.deps.store.endRamp(generation);
+    this.log('dependency breaker: ramp over, the consumer is back at full concurrency', { dependency: this.deps.dependency, generation, concurrency: ramp?.fullConcurrency });
+    return { outcome: 'ramped' };
   }
 
   private log(message: string, details: Record<string, unknown>): void {

@@ -34,16 +34,25 @@ class MemoryBreakerStore implements SharedBreakerStore {
   async recordProbe(generation: number, { at, outcome }: { at: number; outcome: string }) {
     if (this.item?.generation === generation) this.item = { ...this.item, lastProbeAt: at, lastProbeOutcome: outcome };
   }
-  async markResumed(generation: number) {
-    if (this.item?.generation === generation) this.item = { ...this.item, paused: false };
+  async markResumed(generation: number, rampUntil: number | undefined) {
+    if (this.item?.generation !== generation) return;
+    const { rampUntil: _, ...rest } = this.item;
+    this.item = { ...rest, paused: false, ...(rampUntil !== undefined ? { rampUntil } : {}) };
+  }
+  async endRamp(generation: number) {
+    if (this.item?.state !== 'closed' || this.item.generation !== generation) return;
+    const { rampUntil: _, ...rest } = this.item;
+    this.item = rest;
   }
 }
 
+const ramp = { concurrency: 2, ms: 10_000, fullConcurrency: 5 };
+
 /** A world: one store, one mapping, a provider that is up or down, a clock the test moves; sleeps advance it. */
-function world() {
+function world(settings: { ramp?: typeof ramp } = {}) {
   const clock = { time: 1_000_000, now: () => clock.time };
   const store = new MemoryBreakerStore();
-  const mapping = { enabled: true, switches: [] as boolean[] };
+  const mapping = { enabled: true, switches: [] as boolean[], concurrency: settings.ramp?.fullConcurrency ?? 5 };
   const provider = { up: false, probes: 0 };
   let chainRounds = 0;
   const environment = () =>
@@ -52,11 +61,16 @@ function world() {
       store,
       clock,
       mapping: {
-        async setEnabled(enabled) {
+        async setEnabled(enabled, maximumConcurrency) {
           mapping.enabled = enabled;
           mapping.switches.push(enabled);
+          if (maximumConcurrency !== undefined) mapping.concurrency = maximumConcurrency;
+        },
+        async setMaximumConcurrency(maximumConcurrency) {
+          mapping.concurrency = maximumConcurrency;
         },
       },
+      settings: { ramp: settings.ramp },
       probe: async () => {
         provider.probes++;
         return provider.up ? { ok: true } : { ok: false, reason: 'HTTP 503' };
@@ -150,6 +164,48 @@ describe('SharedBreaker', () => {
     expect(store.item?.paused).toBe(false);
   });
 
+  it('resumes at the ramp concurrency, and a later round (the chain it hands to) restores the full concurrency once the ramp is over', async () => {
+    const { clock, store, mapping, provider, environment, chainRounds } = world({ ramp });
+    const env = environment();
+    await env.trip('down');
+    provider.up = true;
+    const chainBefore = chainRounds();
+
+    expect((await env.probeRound(60_000, true)).outcome).toBe('closed');
+    expect(mapping).toMatchObject({ enabled: true, concurrency: 2 });
+    expect(store.item?.rampUntil).toBe(clock.time + ramp.ms);
+    // The closing round hands the ramp's end to a fresh invocation.
+    expect(chainRounds()).toBe(chainBefore + 1);
+
+    // A round with too little budget hands over again; one with enough waits for the end of the ramp.
+    expect((await env.probeRound(1_000, true)).outcome).toBe('ramping');
+    expect(chainRounds()).toBe(chainBefore + 2);
+    expect(mapping.concurrency).toBe(2);
+    expect((await env.probeRound(60_000, true)).outcome).toBe('ramped');
+    expect(mapping).toMatchObject({ enabled: true, concurrency: ramp.fullConcurrency });
+    expect(store.item?.rampUntil).toBeUndefined();
+    expect((await env.probeRound(60_000, true)).outcome).toBe('idle');
+  });
+
+  it('a breaker that opens again during the ramp keeps its pause: the ramp ends without enabling the mapping, and the next resume ramps again', async () => {
+    const { clock, store, mapping, provider, environment } = world({ ramp });
+    const env = environment();
+    await env.trip('down');
+    provider.up = true;
+    await env.probeRound(60_000, true);
+    provider.up = false;
+    clock.time += defaultSharedBreakerSettings.viewCacheMs;
+    await env.trip('timeouts after the resume');
+    expect(store.item).toMatchObject({ state: 'open', generation: 3 });
+
+    clock.time += ramp.ms;
+    expect(mapping.enabled).toBe(false);
+    provider.up = true;
+    expect((await env.probeRound(60_000, true)).outcome).toBe('closed');
+    expect(mapping).toMatchObject({ enabled: true, concurrency: 2 });
+    expect(store.item).toMatchObject({ state: 'closed', generation: 4, rampUntil: clock.time + ramp.ms });
+  });
+
   it('an unreadable item is closed: the breaker never stops the flow by itself', async () => {
     const { store, environment } = world();
     store.read = async () => {
@@ -158,7 +214,7 @@ describe('SharedBreaker', () => {
     expect((await environment().view()).state).toBe('closed');
   });
 
-  it('never probes one due slot twice, never resumes while open, and always ends closed and resumed once the provider is back (any interleaving of trips, chain and backstop rounds)', async () => {
+  it('never probes one due slot twice, never resumes while open, and always ends closed, resumed and at full concurrency once the provider is back (any interleaving of trips, chain and backstop rounds, with or without the resume ramp)', async () => {
     const step = fc.oneof(
       fc.record({ kind: fc.constant('trip' as const), env: fc.nat(2) }),
       fc.record({ kind: fc.constant('round' as const), env: fc.nat(2), fromChain: fc.boolean(), budgetMs: fc.integer({ min: 0, max: 12_000 }) }),
@@ -166,8 +222,8 @@ describe('SharedBreaker', () => {
       fc.record({ kind: fc.constant('heal' as const) }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
-        const { clock, store, mapping, provider, environment } = world();
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), fc.boolean(), async (steps, ramped) => {
+        const { clock, store, mapping, provider, environment } = world(ramped ? { ramp } : {});
         const environments = [environment(), environment(), environment()];
         for (const action of steps) {
           if (action.kind === 'trip' && !provider.up) await environments[action.env]!.trip('down');
@@ -181,12 +237,15 @@ describe('SharedBreaker', () => {
 
         // The provider comes back; the backstop alone (one round a minute) closes and resumes.
         provider.up = true;
-        for (let minute = 0; minute < 3 && (store.item?.state === 'open' || store.item?.paused); minute++) {
+        for (let minute = 0; minute < 4 && (store.item?.state === 'open' || store.item?.paused || store.item?.rampUntil !== undefined); minute++) {
           clock.time += 60_000;
           await environments[0]!.probeRound(60_000, false);
         }
         expect(store.item?.state ?? 'closed').toBe('closed');
         expect(mapping.enabled).toBe(true);
+        // And back at full concurrency: no ramp is left half done.
+        expect(store.item?.rampUntil).toBeUndefined();
+        expect(mapping.concurrency).toBe(5);
       }),
       { numRuns: 300 },
     );
