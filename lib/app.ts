@@ -2,12 +2,13 @@ import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { ApiAuth } from './constructs/orders-service';
 import { RegionStack, type DeploymentSettings } from './stacks/region-stack';
-import { deployedRegions, parseTopology, stackName, topologyContextKey } from './topology';
+import { deployedRegions, parseTopology, regionOf, stackName, topologyContextKey, type Topology } from './topology';
 
 export const settingKeys = {
   apiAuth: 'duckstore:apiAuth',
   removalPolicy: 'duckstore:removalPolicy',
   providerUrl: 'duckstore:providerUrl',
+  providerSecretArn: 'duckstore:providerSecretArn',
   sagaDeadlineSeconds: 'duckstore:sagaDeadlineSeconds',
   sagaDeadlineMarginSeconds: 'duckstore:sagaDeadlineMarginSeconds',
   deadlineSweepGraceSeconds: 'duckstore:deadlineSweepGraceSeconds',
@@ -46,12 +47,34 @@ function flag(app: App, key: string, fallback: boolean): boolean {
 /** The setting that FIS once needed: the layer now comes from each region's public SSM parameter, so a value given for it is a mistake worth saying. */
 const retiredFisLayerSetting = 'duckstore:fisExtensionLayerArn';
 
-function readSettings(app: App): DeploymentSettings {
+/** A complete Secrets Manager ARN (with the six-character suffix, so a grant names exactly that secret). */
+const secretArnPattern = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/**
+ * The real provider and its merchant secret, both or neither: without them the
+ * simulator is deployed with a secret of its own. The secret must live in the
+ * payments region, where the consumer reads it.
+ */
+function providerSettings(app: App, topology: Topology): Pick<DeploymentSettings, 'providerUrl' | 'providerSecretArn'> {
+  const url: unknown = app.node.tryGetContext(settingKeys.providerUrl) ?? '';
+  const secretArn: unknown = app.node.tryGetContext(settingKeys.providerSecretArn) ?? '';
+  if (typeof url !== 'string' || (url !== '' && !/^https:\/\/[^\s/]+/.test(url))) throw new InvalidSettingError(`${settingKeys.providerUrl} must be an https:// URL, got ${JSON.stringify(url)}`);
+  if (typeof secretArn !== 'string') throw new InvalidSettingError(`${settingKeys.providerSecretArn} must be a Secrets Manager secret ARN, got ${JSON.stringify(secretArn)}`);
+  if (url === '' && secretArn === '') return {};
+  if (url === '') throw new InvalidSettingError(`${settingKeys.providerSecretArn} is the secret of a real provider: set ${settingKeys.providerUrl} too, or remove it (the simulator makes its own)`);
+  if (secretArn === '') throw new InvalidSettingError(`${settingKeys.providerUrl} needs ${settingKeys.providerSecretArn}: the ARN of the Secrets Manager secret that holds the merchant key the provider authenticates DuckStore by`);
+  const region = secretArnPattern.exec(secretArn)?.[1];
+  if (!region) throw new InvalidSettingError(`${settingKeys.providerSecretArn} must be the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), got ${JSON.stringify(secretArn)}`);
+  const paymentsRegion = regionOf(topology, 'payments');
+  if (region !== paymentsRegion) throw new InvalidSettingError(`${settingKeys.providerSecretArn} is in ${region}; payments runs in ${paymentsRegion} and reads it there: replicate the secret to ${paymentsRegion} and give that ARN`);
+  return { providerUrl: url, providerSecretArn: secretArn };
+}
+
+function readSettings(app: App, topology: Topology): DeploymentSettings {
   const apiAuth = app.node.tryGetContext(settingKeys.apiAuth) ?? 'cognito';
   if (apiAuth !== 'cognito' && apiAuth !== 'none') throw new InvalidSettingError(`${settingKeys.apiAuth} must be "cognito" or "none", got ${JSON.stringify(apiAuth)}`);
   const removal = app.node.tryGetContext(settingKeys.removalPolicy) ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy') throw new InvalidSettingError(`${settingKeys.removalPolicy} must be "retain" or "destroy", got ${JSON.stringify(removal)}`);
-  const providerUrl: unknown = app.node.tryGetContext(settingKeys.providerUrl);
   const sagaDeadlineSeconds = wholeSeconds(app, settingKeys.sagaDeadlineSeconds, 300, minimumSagaDeadlineSeconds);
   const sweepGraceSeconds = wholeSeconds(app, settingKeys.deadlineSweepGraceSeconds, 60, 0);
   const marginSeconds = wholeSeconds(app, settingKeys.sagaDeadlineMarginSeconds, 10, 1);
@@ -82,14 +105,14 @@ function readSettings(app: App): DeploymentSettings {
     // Off unless asked for: an account on the new-account concurrency quota refuses any reservation (docs/operations.md).
     reservedConcurrency: flag(app, settingKeys.reservedConcurrency, false),
     customerClaim,
-    ...(typeof providerUrl === 'string' && providerUrl ? { providerUrl } : {}),
+    ...providerSettings(app, topology),
   };
 }
 
 /** Builds the whole app: one stack per region of the topology, all checked by cdk-nag. */
 export function buildApp(app: App = new App()): { app: App; stacks: RegionStack[] } {
   const topology = parseTopology(app.node.tryGetContext(topologyContextKey));
-  const settings = readSettings(app);
+  const settings = readSettings(app, topology);
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const stacks = deployedRegions(topology).map(
     (region) =>

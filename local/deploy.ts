@@ -13,6 +13,7 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
 import { ensureEventArchives } from '../cli/dlq/replay';
+import { providerAuthorization } from '../cli/provider-secret';
 import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, resourceOf, type Deployment } from '../cli/deployment';
 import { readTopology, resolveTarget, type Target } from '../cli/targets';
 import { deployedRegions, topologyContextKey } from '../lib/topology';
@@ -183,11 +184,11 @@ export async function probeOrdersApi(deployment: Deployment): Promise<string | u
   }
 }
 
-/** The simulator's read-only ledger query answers 200 JSON when the URL reaches the function. */
+/** The simulator's read-only ledger query answers 200 JSON when the URL reaches the function and the merchant secret (read from Secrets Manager) is accepted. */
 async function verifyProviderSimulator(deployment: Deployment): Promise<void> {
   if (!regionDeploymentOf(deployment, 'payments').outputs.PaymentProviderUrl) return;
   const base = providerUrl(deployment);
-  const response = await fetch(`${base}/v1/ledger?orderId=local-probe`, { signal: AbortSignal.timeout(15_000) });
+  const response = await fetch(`${base}/v1/ledger?orderId=local-probe`, { headers: await providerAuthorization(deployment), signal: AbortSignal.timeout(15_000) });
   const body = await response.text();
   if (response.status !== 200) throw new LocalDeployError(`the provider simulator at ${base} answered HTTP ${response.status}: ${body.slice(0, 200)}`);
 }

@@ -46,7 +46,8 @@ const scheduledEvent = { version: '0', id: 'bench', 'detail-type': 'Scheduled Ev
  */
 export function benchEvent(name: string): BenchEvent {
   if (/Api/.test(name)) return { kind: 'GET /orders/{unknown}: 1 GetItem, 404', event: httpEvent('GET', '/orders/00000000-0000-4000-8000-00000000be4c') };
-  if (/ProviderSimulator/.test(name)) return { kind: 'GET /v1/authorizations/{unknown}: 1 GetItem, 404', event: httpEvent('GET', '/v1/authorizations/bench-unknown') };
+  // Without the merchant secret (the bench does not read it): refused with a 401 before any read.
+  if (/ProviderSimulator/.test(name)) return { kind: 'GET /v1/authorizations/{unknown} without the credential: 401, no read', event: httpEvent('GET', '/v1/authorizations/bench-unknown') };
   if (/Sweeper/.test(name)) return { kind: 'scheduled sweep: 1 Query', event: scheduledEvent };
   if (/Auditor/.test(name)) return { kind: 'scheduled audit: Scans every table', event: scheduledEvent };
   if (/Relay/.test(name)) return { kind: 'empty stream batch (no-op)', event: { Records: [] } };

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { withCommitFaults } from './faults';
@@ -30,6 +31,8 @@ export const sqs = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(
 /** For consumers that pause their own event source mapping and re-invoke themselves to probe (shared-breaker.ts). */
 export const lambda = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new LambdaClient({})), 'Lambda'));
 export const scheduler = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new SchedulerClient({})), 'Scheduler'));
+/** For the merchant secret, read through Powertools Parameters (secret.ts). */
+export const secretsManager = /* @__PURE__ */ lazy(() => counted(tracer.captureAWSv3Client(new SecretsManagerClient({})), 'SecretsManager'));
 
 /** One EventBridge client per region: cross-region forwarding writes to the other region's bus. */
 const eventBridgeClients = new Map<string, EventBridgeClient>();

@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, type Duration, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CrossRegionForwarder } from '../constructs/cross-region-forwarder';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
@@ -27,6 +28,8 @@ export interface DeploymentSettings {
   readonly removalPolicy?: RemovalPolicy;
   /** A real payment provider; without it, the simulator is deployed next to payments. */
   readonly providerUrl?: string;
+  /** The merchant secret of the real provider (a complete Secrets Manager ARN in the payments region); required with `providerUrl`. */
+  readonly providerSecretArn?: string;
   /** How long an order's saga may take before it is cancelled. @default 5 minutes */
   readonly sagaDeadline?: Duration;
   /** How long before the saga deadline inventory and payments stop starting side effects. @default 10 seconds */
@@ -106,11 +109,16 @@ export class RegionStack extends Stack {
     if (contexts.includes('inventory')) this.inventory = new InventoryService(this, 'Inventory', { ...common, ...deadlineAware });
     if (contexts.includes('payments')) {
       let providerUrl = settings.providerUrl;
-      if (!providerUrl) {
+      let providerSecret: ISecret;
+      if (providerUrl) {
+        if (!settings.providerSecretArn) throw new Error(`${id}: a real payment provider (providerUrl) needs its merchant secret (providerSecretArn)`);
+        providerSecret = Secret.fromSecretCompleteArn(this, 'ProviderSecret', settings.providerSecretArn);
+      } else {
         this.providerSimulator = new PaymentProviderSimulator(this, 'PaymentProviderSimulator');
         providerUrl = this.providerSimulator.url;
+        providerSecret = this.providerSimulator.merchantSecret;
       }
-      this.payments = new PaymentsService(this, 'Payments', { ...common, ...deadlineAware, providerUrl });
+      this.payments = new PaymentsService(this, 'Payments', { ...common, ...deadlineAware, providerUrl, providerSecret });
       // Admission control refuses orders through a long provider outage when it can read the breaker in its own region.
       if (this.orders && this.payments.consumer.breakerTable) this.orders.admitOnBreaker(this.payments.consumer.breakerTable);
     }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { ledgerStorageKey, type LedgerRow } from '../../functions/payment-provider/domain/authorization';
+import type { MerchantSecrets } from '../../functions/payment-provider/domain/merchant-auth';
 import { InvalidCursorError, type Clock, type Ledger, type LedgerPage } from '../../functions/payment-provider/domain/ports';
 import type { ProviderPorts } from '../../functions/payment-provider/domain/use-cases';
 
@@ -117,3 +118,10 @@ export function readResult(result: APIGatewayProxyResultV2): { status: number; h
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
   return { status: result.statusCode ?? 200, headers, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
 }
+
+/** The merchant secret of the unit tests, and the header that presents it. */
+export const testMerchantSecret = 'test-merchant-secret-0123456789abcdef';
+export const merchantAuthorization = { authorization: `Bearer ${testMerchantSecret}` } as const;
+
+/** The simulator's accepted secrets, fixed (the store behind them is tested with the in-memory parameter provider). */
+export const fixedMerchantSecrets = (...secrets: string[]): MerchantSecrets => ({ accepted: async () => (secrets.length > 0 ? secrets : [testMerchantSecret]) });

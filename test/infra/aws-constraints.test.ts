@@ -109,7 +109,7 @@ const settingVariants: Record<string, Record<string, unknown>> = {
   faultInjection: { 'duckstore:faultInjection': 'true' },
   local: { 'duckstore:awsOnlyResources': 'false', 'duckstore:apiAuth': 'none' },
   reservedConcurrency: { 'duckstore:reservedConcurrency': 'true' },
-  realProvider: { 'duckstore:providerUrl': 'https://payments.example.com' },
+  realProvider: { 'duckstore:providerUrl': 'https://payments.example.com', 'duckstore:providerSecretArn': 'arn:aws:secretsmanager:us-west-2:123456789012:secret:duckstore/provider-AbCdEf' },
 };
 
 /** Synthesized once per variant, when a test first needs it: one variant that fails to synthesize fails only the tests that use it. */

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { header, json, problemResponder, zodErrors } from '#shared/http';
 import { correlate, instrumented, logger } from '#shared/powertools';
 import { outcomeOf, type LedgerRow } from '../domain/authorization';
+import { authenticateMerchant, type MerchantSecrets } from '../domain/merchant-auth';
 import { InvalidCursorError } from '../domain/ports';
 import { authorize, getAuthorization, IdempotencyKeyReusedError, listLedger, NotRefundableError, refund, UnknownAuthorizationError, type ProviderPorts } from '../domain/use-cases';
 import { isMerchantCall, withProviderFaults } from './faults';
@@ -164,10 +165,30 @@ async function countCall(event: APIGatewayProxyEventV2, ports: ProviderPorts): P
   await ports.calls.record(operation).catch((error: unknown) => logger.warn('call not counted', { error }));
 }
 
+/**
+ * Refuses a request without the merchant secret before anything else
+ * happens to it (no count, no fault, no read): 401 problem+json with a
+ * Bearer challenge. The log line says why, never what was presented.
+ */
+export async function merchantRefusal(event: APIGatewayProxyEventV2, secrets: MerchantSecrets): Promise<APIGatewayProxyResultV2 | undefined> {
+  const outcome = await authenticateMerchant(header(event, 'authorization'), secrets);
+  if (outcome === 'valid') return undefined;
+  logger.warn('request refused: merchant credential ' + outcome, { method: event.requestContext.http.method, path: event.rawPath, sourceIp: event.requestContext.http.sourceIp });
+  const refused = problem(
+    401,
+    outcome === 'missing' ? 'credential-missing' : 'credential-invalid',
+    'Unauthorized',
+    outcome === 'missing' ? 'send the merchant secret as Authorization: Bearer <secret>' : 'the merchant secret is not valid (rotated? read it again)',
+  );
+  return typeof refused === 'string' ? refused : { ...refused, headers: { ...refused.headers, 'www-authenticate': 'Bearer realm="duckstore-provider"' } };
+}
+
 /** A failure of the simulator itself is a 500, which the merchant must treat as "try again with the same key". */
-export function providerHttpHandler(ports: ProviderPorts) {
+export function providerHttpHandler(ports: ProviderPorts & { merchantSecrets: MerchantSecrets }) {
   return instrumented(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
+      const refused = await merchantRefusal(event, ports.merchantSecrets);
+      if (refused) return refused;
       await countCall(event, ports);
       return await withProviderFaults(event, ports, handleProviderRequest);
     } catch (error) {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { logger } from '#shared/powertools';
 import type { ProviderPorts } from '../domain/use-cases';
-import { handleProviderRequest } from './http';
+import type { MerchantSecrets } from '../domain/merchant-auth';
+import { handleProviderRequest, merchantRefusal } from './http';
 
 /** Shapes a plain HTTP request the way a Lambda Function URL (payload 2.0) delivers it, so one router serves both. */
 export async function functionUrlEventOf(request: IncomingMessage): Promise<APIGatewayProxyEventV2> {
@@ -45,11 +46,12 @@ function structured(result: APIGatewayProxyResultV2): { statusCode: number; head
   return { statusCode: result.statusCode ?? 200, headers, body: result.body ?? '' };
 }
 
-/** The simulator as a plain node HTTP server, for local runs and for contract tests of the merchant side. */
-export function createProviderServer(ports: ProviderPorts): Server {
+/** The simulator as a plain node HTTP server, for local runs and for contract tests of the merchant side; with `merchantSecrets`, it refuses requests without one as the Lambda does. */
+export function createProviderServer(ports: ProviderPorts & { merchantSecrets?: MerchantSecrets }): Server {
+  const serve = async (event: APIGatewayProxyEventV2) => (ports.merchantSecrets && (await merchantRefusal(event, ports.merchantSecrets))) || handleProviderRequest(event, ports);
   return createServer((request, response) => {
     functionUrlEventOf(request)
-      .then((event) => handleProviderRequest(event, ports))
+      .then(serve)
       .then((result) => {
         const { statusCode, headers, body } = structured(result);
         response.writeHead(statusCode, headers).end(body);

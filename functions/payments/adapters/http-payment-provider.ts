@@ -4,6 +4,7 @@ import type { Deadline } from '#shared/resilience/deadline';
 import { CallTimeoutError, DeadlineExceededError, ResilienceRefusalError } from '#shared/resilience/errors';
 import type { ResilienceSettings } from '#shared/resilience/profiles';
 import type { ResilientCaller } from '#shared/resilience/resilient-call';
+import type { CachedSecret } from '#shared/secret';
 import type { Authorization } from '../domain/payment';
 import { ProviderRejectedError, ProviderUnavailableError, type AuthorizeOptions, type PaymentProvider } from '../domain/ports';
 
@@ -12,6 +13,13 @@ export interface HttpPaymentProviderOptions {
   baseUrl: string;
   /** Per call, reading the body included: longer than this and the call is abandoned as unavailable (used without `resilience`). */
   timeoutMs: number;
+  /**
+   * The merchant secret, sent as `Authorization: Bearer <secret>` (as Stripe
+   * and most PSPs take it). A 401 re-reads it once, skipping the cache, and
+   * sends the request again: the secret may have been rotated, and a refused
+   * request did nothing at the provider. @default none: no Authorization header
+   */
+  merchantSecret?: CachedSecret;
   /**
    * The resilience patterns around each call (docs/resilience.md): `current`
    * is asked per call, so a profile switched at run time applies to the next
@@ -54,6 +62,13 @@ const problemSchema = z.object({ type: z.string().optional(), title: z.string().
  * fix. Every other 4xx is the provider's final word on the request.
  */
 const retryableClientStatuses = new Set([401, 403, 408, 429]);
+
+interface ProviderRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  idempotencyKey?: string;
+  body?: unknown;
+}
 
 interface ProviderResponse {
   status: number;
@@ -125,14 +140,26 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
     }
   }
 
-  async function exchange(operation: string, request: { method: 'GET' | 'POST'; path: string; idempotencyKey?: string; body?: unknown }, signal: AbortSignal | undefined): Promise<ProviderResponse> {
-    let status: number;
-    let text: string;
+  /** The Authorization header; a secret that cannot be read is an outage of the provider path, never a decline. */
+  async function credentials(operation: string, refresh: boolean): Promise<Record<string, string>> {
+    if (!options.merchantSecret) return {};
+    let secret: string | undefined;
+    try {
+      secret = await options.merchantSecret.value({ refresh });
+    } catch (error) {
+      throw new ProviderUnavailableError(`payment provider ${operation} not attempted: ${describe(error)}`, { cause: error });
+    }
+    if (!secret) throw new ProviderUnavailableError(`payment provider ${operation} not attempted: the merchant secret does not exist`);
+    return { authorization: `Bearer ${secret}` };
+  }
+
+  async function send(operation: string, request: ProviderRequest, signal: AbortSignal | undefined, refresh: boolean) {
     try {
       const response = await fetch(`${baseUrl}${request.path}`, {
         method: request.method,
         headers: {
           accept: 'application/json',
+          ...(await credentials(operation, refresh)),
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(request.idempotencyKey === undefined ? {} : { 'idempotency-key': request.idempotencyKey }),
         },
@@ -141,11 +168,17 @@ export function httpPaymentProvider(options: HttpPaymentProviderOptions): Paymen
         redirect: 'error',
         ...(signal ? { signal } : {}),
       });
-      status = response.status;
-      text = await response.text();
+      return { status: response.status, text: await response.text() };
     } catch (error) {
+      if (error instanceof ProviderUnavailableError) throw error;
       throw new ProviderUnavailableError(`payment provider ${operation} failed: ${describe(error)}`, { cause: error });
     }
+  }
+
+  async function exchange(operation: string, request: ProviderRequest, signal: AbortSignal | undefined): Promise<ProviderResponse> {
+    let { status, text } = await send(operation, request, signal, false);
+    // Refused for the credential: read the secret again (a rotation) and try once more; the refused request changed nothing.
+    if (status === 401 && options.merchantSecret) ({ status, text } = await send(operation, request, signal, true));
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
@@ -221,8 +254,8 @@ export const probeOrderId = 'duckstore-breaker-probe';
  * timeout or an unusable body is not. It bypasses
  * the breaker (it is the breaker's probe) and counts as a provider request.
  */
-export async function probeProvider(baseUrl: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const provider = httpPaymentProvider({ baseUrl, timeoutMs });
+export async function probeProvider(baseUrl: string, timeoutMs: number, merchantSecret?: CachedSecret): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const provider = httpPaymentProvider({ baseUrl, timeoutMs, ...(merchantSecret ? { merchantSecret } : {}) });
   try {
     await provider.findAuthorization(probeOrderId);
     return { ok: true };

@@ -15,6 +15,7 @@ import type { RedeliveryBackoff } from '#shared/resilience/redelivery-backoff';
 import { resilientCaller } from '#shared/resilience/resilient-call';
 import { observedResilience } from '#shared/resilience/telemetry';
 import { dependencyBreakerOf } from '#shared/dependency-breaker';
+import { cachedSecret } from '#shared/secret';
 import { dynamoDbPaymentRepository } from '../adapters/dynamodb-payment-repository';
 import { httpPaymentProvider, probeProvider, type ProviderCallPolicy } from '../adapters/http-payment-provider';
 import { ProviderUnavailableError } from '../domain/ports';
@@ -26,13 +27,15 @@ const callTimeoutMs = optionalWholeNumber('PROVIDER_TIMEOUT_MS', 3000, { unit: '
 const writeMarginMs = optionalWholeNumber('PROVIDER_DEADLINE_MARGIN_MS', 1500, { unit: 'milliseconds' });
 
 const providerUrl = requireEnv('PROVIDER_URL');
+/** Only the secret's ARN is in the environment; the value is read (and re-read after a 401) with Powertools Parameters. */
+const merchantSecret = cachedSecret(requireEnv('PROVIDER_SECRET_ARN'));
 
 /**
  * The provider's breaker shared by every execution environment, with the
  * pause of this consumer's mapping that goes with it (docs/resilience.md,
  * "Pause, don't burn"); absent where the stack deploys none.
  */
-const shared = dependencyBreakerOf('payment-provider', { probe: () => probeProvider(providerUrl, callTimeoutMs) });
+const shared = dependencyBreakerOf('payment-provider', { probe: () => probeProvider(providerUrl, callTimeoutMs, merchantSecret) });
 
 // One breaker and one bulkhead per execution environment, shared by every record and invocation it serves. The first
 // environment whose breaker opens opens the shared one (and so pauses the consumer).
@@ -57,7 +60,7 @@ let policy: ProviderCallPolicy = {
 
 const ports = {
   payments: dynamoDbPaymentRepository(requireEnv('TABLE_NAME'), { region: requireEnv('AWS_REGION'), now: clock.now }),
-  provider: httpPaymentProvider({ baseUrl: providerUrl, timeoutMs: callTimeoutMs, resilience: { caller, current: () => policy } }),
+  provider: httpPaymentProvider({ baseUrl: providerUrl, timeoutMs: callTimeoutMs, merchantSecret, resilience: { caller, current: () => policy } }),
   clock,
   policy: {
     sagaDeadlineMarginMs: sagaDeadlineMarginMs(),

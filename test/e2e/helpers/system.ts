@@ -6,6 +6,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, S
 import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { ContextName } from '#contracts/envelope';
 import { OrdersApiClient } from '../../../cli/api-client';
+import { providerAuthorization } from '../../../cli/provider-secret';
 import { discoverDeployment, ordersApiUrl, providerUrl, regionDeploymentOf, resourceOf, stateTableOf, type Deployment } from '../../../cli/deployment';
 import { clearAllFaults, mappingOf, setMappingEnabled } from '../../../cli/faults';
 import { queueDepths, type QueueDepth } from '../../../cli/queues';
@@ -109,7 +110,7 @@ export class System {
     let cursor: string | undefined;
     do {
       const query = new URLSearchParams({ orderId, ...(cursor ? { cursor } : {}) });
-      const response = await fetch(`${providerUrl(this.deployment)}/v1/ledger?${query}`, { signal: AbortSignal.timeout(15_000) });
+      const response = await fetch(`${providerUrl(this.deployment)}/v1/ledger?${query}`, { headers: await providerAuthorization(this.deployment), signal: AbortSignal.timeout(15_000) });
       if (response.status !== 200) throw new Error(`ledger query answered ${response.status}: ${await response.text()}`);
       const page = (await response.json()) as { items: LedgerEntry[]; nextCursor?: string };
       entries.push(...page.items);

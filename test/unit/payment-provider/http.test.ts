@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handleProviderRequest, providerHttpHandler } from '../../../functions/payment-provider/handlers/http';
 import { logger } from '#shared/powertools';
-import { functionUrlEvent, providerPorts, readResult } from '../../helpers/provider-fakes';
+import { fixedMerchantSecrets, functionUrlEvent, merchantAuthorization, providerPorts, readResult } from '../../helpers/provider-fakes';
 
 // The handler logs every decision; the assertions here are about the answers.
 logger.setLogLevel('SILENT');
@@ -249,9 +249,9 @@ describe('routing', () => {
     ports.ledger.get = async () => {
       throw new Error('ProvisionedThroughputExceededException: secret table details');
     };
-    const handler = providerHttpHandler(ports);
+    const handler = providerHttpHandler({ ...ports, merchantSecrets: fixedMerchantSecrets() });
 
-    const result = readResult(await handler(postAuthorization(order), { functionName: 'payment-provider' } as Context));
+    const result = readResult(await handler(postAuthorization(order, { ...jsonHeaders(), ...merchantAuthorization }), { functionName: 'payment-provider' } as Context));
 
     expect(result.status).toBe(500);
     expect(JSON.stringify(result.body)).not.toContain('secret');
