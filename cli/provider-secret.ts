@@ -2,8 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { regionDeploymentOf, type Deployment } from './deployment';
 import { NotDeployedError } from './errors';
 
-/** Read once per deployment object (a command, a test file): the simulator accepts it for as long as the rotation runbook keeps it. */
-const cache = new WeakMap<Deployment, Promise<string>>();
+/** Kept 10 s per deployment object: well inside the 30 s for which the simulator still accepts a secret just rotated out. */
+const cacheMs = 10_000;
+const cache = new WeakMap<Deployment, { value: Promise<string>; at: number }>();
 
 /** The merchant secret's ARN, from the payments stack's output (`PaymentProviderSecretArn`). */
 export function providerSecretArn(deployment: Deployment): string {
@@ -13,7 +14,8 @@ export function providerSecretArn(deployment: Deployment): string {
   return arn;
 }
 
-async function readSecret(deployment: Deployment): Promise<string> {
+/** The secret's current value (AWSCURRENT). */
+export async function readSecret(deployment: Deployment): Promise<string> {
   const arn = providerSecretArn(deployment);
   const client = new SecretsManagerClient(deployment.target.aws(regionDeploymentOf(deployment, 'payments').region));
   try {
@@ -31,11 +33,11 @@ async function readSecret(deployment: Deployment): Promise<string> {
  * Manager through the deployment's outputs. Never print it.
  */
 export async function providerAuthorization(deployment: Deployment): Promise<{ authorization: string }> {
-  let secret = cache.get(deployment);
-  if (!secret) {
-    secret = readSecret(deployment);
-    cache.set(deployment, secret);
-    secret.catch(() => cache.delete(deployment));
+  let cached = cache.get(deployment);
+  if (!cached || Date.now() - cached.at > cacheMs) {
+    cached = { value: readSecret(deployment), at: Date.now() };
+    cache.set(deployment, cached);
+    cached.value.catch(() => cache.delete(deployment));
   }
-  return { authorization: `Bearer ${await secret}` };
+  return { authorization: `Bearer ${await cached.value}` };
 }

@@ -12,7 +12,7 @@ import { providerPorts } from '../../helpers/provider-fakes';
 logger.setLogLevel('SILENT');
 
 const secretId = 'arn:aws:secretsmanager:us-west-2:000000000000:secret:merchant-AbCdEf';
-const amount = { amountCents: 1798, currency: 'USD' as const };
+const charge = (orderId: string) => ({ orderId, amount: { amountCents: 1798, currency: 'USD' as const }, customerId: 'customer-42' });
 
 /** The secret store both sides read, each through its own cache, as in a deployment. */
 const store = new InMemoryParameterProvider();
@@ -49,8 +49,8 @@ describe('the payments adapter and the merchant secret', () => {
     accepted = ['secret-1'];
     const { provider, client } = payments();
 
-    const first = await client.authorize({ orderId: 'order-cached-1', amount });
-    await client.authorize({ orderId: 'order-cached-2', amount });
+    const first = await client.authorize(charge('order-cached-1'));
+    await client.authorize(charge('order-cached-2'));
 
     expect(first.outcome).toBe('AUTHORIZED');
     expect(provider.reads).toEqual([`${secretId}@AWSCURRENT`]);
@@ -60,13 +60,13 @@ describe('the payments adapter and the merchant secret', () => {
     store.set(secretId, 'secret-old');
     accepted = ['secret-old'];
     const { provider, client } = payments();
-    await client.authorize({ orderId: 'order-rotation-1', amount });
+    await client.authorize(charge('order-rotation-1'));
 
     // Rotated: the store and the simulator have the new secret; payments still holds the old one in its cache.
     store.set(secretId, 'secret-new');
     accepted = ['secret-new'];
-    const after = await client.authorize({ orderId: 'order-rotation-2', amount });
-    await client.authorize({ orderId: 'order-rotation-3', amount });
+    const after = await client.authorize(charge('order-rotation-2'));
+    await client.authorize(charge('order-rotation-3'));
 
     expect(after.outcome).toBe('AUTHORIZED');
     expect(provider.reads).toEqual([`${secretId}@AWSCURRENT`, `${secretId}@AWSCURRENT`]);
@@ -77,7 +77,7 @@ describe('the payments adapter and the merchant secret', () => {
     accepted = ['secret-right'];
     const { provider, client } = payments();
 
-    await expect(client.authorize({ orderId: 'order-refused', amount })).rejects.toThrow(ProviderUnavailableError);
+    await expect(client.authorize(charge('order-refused'))).rejects.toThrow(ProviderUnavailableError);
     expect(provider.reads).toHaveLength(2);
   });
 
