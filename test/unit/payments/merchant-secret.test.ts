@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logger } from '#shared/powertools';
 import { cachedSecret } from '#shared/secret';
 import { createProviderServer } from '../../../functions/payment-provider/handlers/node-server';
 import { httpPaymentProvider } from '../../../functions/payments/adapters/http-payment-provider';
 import { ProviderUnavailableError } from '../../../functions/payments/domain/ports';
+import { closeServer, listenLocally } from '../../helpers/local-server';
 import { InMemoryParameterProvider } from '../../helpers/memory-parameters';
 import { providerPorts } from '../../helpers/provider-fakes';
 
@@ -23,14 +23,10 @@ let baseUrl: string;
 
 beforeAll(async () => {
   server = createProviderServer({ ...providerPorts(), merchantSecrets: { accepted: async () => accepted } });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = await listenLocally(server);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeServer(server));
 
 beforeEach(() => {
   store.values.clear();
