@@ -2,7 +2,7 @@
  * The embedded local cloud: ministack (PyPI, MIT), pinned, in a private venv
  * under .local/, started on 127.0.0.1 with a minimal environment.
  *
- *   ensureMinistack()   creates .local/venv and installs ministack==MINISTACK_VERSION once
+ *   ensureMinistack()   creates .local/venv and installs ministack==MINISTACK_VERSION once (local/venv.ts)
  *   startLocalCloud()   spawns it, waits until healthy, returns { endpoint, port, stop() }
  *   isLocalCloudUp()    whether a ministack answers at an endpoint
  */
@@ -11,81 +11,25 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isAlive } from './process-alive';
-import { cloudPaths, DEFAULT_LOCAL_PORT, localDir, localPaths, say, seconds } from './paths';
+import { cloudPaths, DEFAULT_LOCAL_PORT, localPaths, say, seconds } from './paths';
+import { ensureVenvPackage, installedVenvPackageVersion, venvBin } from './venv';
 import { spawnXrayCollector } from './xray-collector';
 
 export const MINISTACK_VERSION = '1.5.33';
 export const DEFAULT_PORT = DEFAULT_LOCAL_PORT;
-const MIN_PYTHON: readonly [number, number] = [3, 10];
 
 export class LocalCloudError extends Error {
   override readonly name = 'LocalCloudError';
 }
 
-const venvBin = (name: string): string => path.join(localPaths.venv, 'bin', name);
-
-function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string; error?: Error } {
-  const result = spawnSync(command, args, { encoding: 'utf8', env: options.env ?? process.env });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '', ...(result.error ? { error: result.error } : {}) };
-}
-
-/** The python3 to build the venv with: $PYTHON, else python3 on PATH; it must be ≥ 3.10. */
-function findPython(): string {
-  const python = process.env.PYTHON || 'python3';
-  const probe = run(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
-  if (probe.error || probe.status !== 0) {
-    throw new LocalCloudError(
-      `${python} was not found or does not run (${probe.error?.message ?? probe.stderr.trim()}). The local cloud needs Python ≥ ${MIN_PYTHON.join('.')} ` +
-        'to run ministack: install python3 (with the venv module) or point $PYTHON at one.',
-    );
-  }
-  const version = probe.stdout.trim();
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-    throw new LocalCloudError(`${python} is Python ${version}; ministack ${MINISTACK_VERSION} needs Python ≥ ${MIN_PYTHON.join('.')}. Install a newer python3 or set $PYTHON.`);
-  }
-  return python;
-}
-
 /** The ministack version installed in the venv, or undefined. */
-export function installedMinistackVersion(): string | undefined {
-  if (!fs.existsSync(venvBin('python'))) return undefined;
-  const probe = run(venvBin('python'), ['-c', 'import importlib.metadata as m; print(m.version("ministack"))']);
-  return probe.status === 0 ? probe.stdout.trim() : undefined;
-}
+export const installedMinistackVersion = (): string | undefined => installedVenvPackageVersion('ministack');
 
 /**
- * Creates .local/venv and installs the pinned ministack into it, once: when
- * the venv already has that version it only says so. Throws a clear error
- * when python3 is missing or older than 3.10, or when pip fails.
+ * Creates .local/venv and installs the pinned ministack into it, once
+ * (local/venv.ts): when the venv already has that version it only says so.
  */
-export function ensureMinistack(): { version: string; installed: boolean; seconds: number } {
-  const start = performance.now();
-  const current = installedMinistackVersion();
-  if (current === MINISTACK_VERSION) {
-    say('ministack', `ministack ${current} already installed in ${path.relative(process.cwd(), localPaths.venv) || localPaths.venv}`);
-    return { version: current, installed: false, seconds: (performance.now() - start) / 1000 };
-  }
-  fs.mkdirSync(localDir, { recursive: true });
-  if (!fs.existsSync(venvBin('python'))) {
-    const python = findPython();
-    say('ministack', `creating venv ${localPaths.venv} with ${python}`);
-    const venv = run(python, ['-m', 'venv', localPaths.venv]);
-    if (venv.status !== 0) {
-      throw new LocalCloudError(`${python} -m venv ${localPaths.venv} failed (is the python3-venv package installed?):\n${venv.stderr || venv.stdout}`);
-    }
-  }
-  say('ministack', `${current ? `replacing ministack ${current}: ` : ''}pip install ministack==${MINISTACK_VERSION} (from your pip index)`);
-  const pip = spawnSync(venvBin('python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', `ministack==${MINISTACK_VERSION}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (pip.status !== 0) throw new LocalCloudError(`pip install ministack==${MINISTACK_VERSION} failed (exit ${pip.status}); see the output above.`);
-  const version = installedMinistackVersion();
-  if (version !== MINISTACK_VERSION) throw new LocalCloudError(`after pip install, the venv reports ministack ${version ?? 'missing'}, expected ${MINISTACK_VERSION}`);
-  const elapsed = (performance.now() - start) / 1000;
-  say('ministack', `installed ministack ${version} in ${elapsed.toFixed(1)} s`);
-  return { version, installed: true, seconds: elapsed };
-}
+export const ensureMinistack = (): { version: string; installed: boolean; seconds: number } => ensureVenvPackage('ministack', MINISTACK_VERSION);
 
 /** What a LocalStack-compatible health endpoint answers, as far as we use it. */
 interface Health {
@@ -353,7 +297,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions = {}): Pro
   if (persist && forgetPersistedStreamPositions(stateDir)) say('fix-up', 'reset the persisted DynamoDB stream positions (ministack does not persist stream records)');
   const log = fs.openSync(files.log, 'w');
   const start = performance.now();
-  const lambdaNodeVersion = lambdaNode === process.execPath ? process.version : run(lambdaNode, ['--version']).stdout.trim();
+  const lambdaNodeVersion = lambdaNode === process.execPath ? process.version : spawnSync(lambdaNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
   say(
     'ministack',
     `starting ministack ${MINISTACK_VERSION} on ${endpoint}${persist ? ` (state persisted in ${stateDir})` : ' (in-memory state)'}, ` +
