@@ -56,19 +56,29 @@ export function dependencyBreakerOf(dependency: string, options: { probe(): Prom
   /** The generation this environment last saw: a newer closed one means a probe closed it since, and the local breakers may let go. */
   let seenGeneration: number | undefined;
 
+  /** Set when this environment starts a trip, until its next read of the item: the batch that tripped already counts as paused. */
+  let tripping = false;
+
   return {
-    trip: (reason: string) => track('opening', breaker.trip(reason)),
+    trip: (reason: string) => {
+      tripping = true;
+      track('opening', breaker.trip(reason));
+    },
     settled: async () => {
       while (pending.size > 0) await Promise.all(pending);
     },
+    /** Whether this environment last saw the shared breaker open (its own trip, or a read): the consumer is then paused. */
+    knownOpen: () => tripping || breaker.lastSeenState() === 'open',
     /** Open: the batch is deferred untried (and the mapping paused, if the tripping environment could not); closed again: `onClosed`. */
     async deferral(onClosed: (reason: string) => void): Promise<{ reason: string; retryAfterSeconds: number } | undefined> {
       const view = await breaker.view();
+      tripping = false;
       const previous = seenGeneration;
       seenGeneration = view.generation;
       if (view.state === 'open') {
         track('pausing', breaker.ensurePaused(view.generation));
-        return { reason: `the ${dependency} breaker is open (generation ${view.generation}): the consumer is paused until a probe succeeds`, retryAfterSeconds: 5 };
+        // Short: the mapping is paused, so the messages are not received again before the resume, and come back right after it.
+        return { reason: `the ${dependency} breaker is open (generation ${view.generation}): the consumer is paused until a probe succeeds`, retryAfterSeconds: 2 };
       }
       if (previous !== undefined && view.generation > previous) onClosed(`the shared ${dependency} breaker closed after a successful probe`);
       return undefined;

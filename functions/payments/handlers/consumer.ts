@@ -36,6 +36,8 @@ const merchantSecret = cachedSecret(requireEnv('PROVIDER_SECRET_ARN'));
  * "Pause, don't burn"); absent where the stack deploys none.
  */
 const shared = dependencyBreakerOf('payment-provider', { probe: () => probeProvider(providerUrl, callTimeoutMs, merchantSecret) });
+/** 1–2 s: back right after the resume (if the pause failed, a few wasted receives, and the last one requeues fresh). */
+const pausedRedelivery: RedeliveryBackoff = { firstSeconds: 2, maxSeconds: 2 };
 
 // One breaker and one bulkhead per execution environment, shared by every record and invocation it serves. The first
 // environment whose breaker opens opens the shared one (and so pauses the consumer).
@@ -88,11 +90,18 @@ const consume = eventConsumer(subscriptions.payments, {
  * The outer retry of a failed payment (functions/shared/redelivery.ts), as the
  * profile in force says, so that the experiment's "none" is the plain
  * visibility timeout. While this environment's breaker is open, not before it
- * half-opens: sooner, the message would only be refused again.
+ * half-opens: sooner, the message would only be refused again. But once the
+ * shared breaker is known open, the consumer's mapping is paused: the pause
+ * is the wait, and a message that is visible is still not received (no
+ * receive counted) until the resume. A short visibility then lets the
+ * messages of the outage's first seconds come back with the resume, instead
+ * of up to a minute later (seen: queues empty 20 s after the heal at the
+ * 300 s deadline, most of it records still invisible from their backoff).
  */
 function redeliveryBackoff(): RedeliveryBackoff | undefined {
   const { redelivery } = policy.settings;
   if (!redelivery) return undefined;
+  if (shared?.knownOpen()) return pausedRedelivery;
   const openForMs = caller.breakerOpenForMs(policy.settings);
   return openForMs > 0 ? { ...redelivery, notBeforeSeconds: openForMs / 1000 } : redelivery;
 }

@@ -118,6 +118,11 @@ export class SharedBreaker {
     return view;
   }
 
+  /** The state this environment last read or wrote, however old (undefined before its first). */
+  lastSeenState(): BreakerView['state'] | undefined {
+    return this.cached?.view.state;
+  }
+
   /**
    * This environment's breaker just opened: open the shared one (once, however
    * many environments trip together), pause the mapping and start probing.
