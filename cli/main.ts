@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ApiError } from './api-client';
 import type { Command } from './command';
 import { auditCommand } from './commands/audit';
+import { providerSecretCommand } from './commands/provider-secret';
 import { benchCommand } from './commands/bench';
 import { chaosCommands } from './commands/chaos';
 import { demoCommand } from './commands/demo';
@@ -19,7 +20,7 @@ import { NotDeployedError, TargetUnreachableError } from './errors';
 import { readTopology, resolveTarget, targetNames, UsageError } from './targets';
 
 /** Every command; later ones (dlq, replay, chaos, ...) are added here. */
-export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand, auditCommand, traceCommand, serviceMapCommand, benchCommand, ...chaosCommands, faultsCommand, experimentCommand, ...dlqCommands, replayCommand, drillCommand];
+export const commands: Command[] = [placeOrderCommand, getOrderCommand, statusCommand, demoCommand, loadCommand, auditCommand, traceCommand, serviceMapCommand, benchCommand, ...chaosCommands, faultsCommand, experimentCommand, ...dlqCommands, replayCommand, drillCommand, providerSecretCommand];
 
 function usage(): string {
   return [
