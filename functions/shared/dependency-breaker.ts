@@ -67,6 +67,11 @@ export function dependencyBreakerOf(dependency: string, options: { probe(): Prom
     settled: async () => {
       while (pending.size > 0) await Promise.all(pending);
     },
+    /** Why a call must not be made now (the shared breaker is open), read at most once a second: the caller's `sharedRefusal`. */
+    async refusal(): Promise<string | undefined> {
+      const view = await breaker.view();
+      return view.state === 'open' ? `the shared ${dependency} breaker is open (generation ${view.generation})` : undefined;
+    },
     /** Whether this environment last saw the shared breaker open (its own trip, or a read): the consumer is then paused. */
     knownOpen: () => tripping || breaker.lastSeenState() === 'open',
     /** Open: the batch is deferred untried (and the mapping paused, if the tripping environment could not); closed again: `onClosed`. */

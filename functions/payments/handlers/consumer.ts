@@ -43,6 +43,8 @@ const pausedRedelivery: RedeliveryBackoff = { firstSeconds: 2, maxSeconds: 2 };
 // environment whose breaker opens opens the shared one (and so pauses the consumer).
 const caller = resilientCaller('payment-provider', {
   clock: systemClock,
+  // Another environment's opening stops this one's calls within a second, not after five failures of its own.
+  ...(shared ? { sharedRefusal: () => shared.refusal() } : {}),
   hooks: {
     ...observedResilience,
     onTransition(transition) {

@@ -17,6 +17,11 @@ export class CircuitOpenError extends ResilienceRefusalError {
   }
 }
 
+/** The dependency's breaker shared by every execution environment is open (another environment saw it fail): the call was not made. */
+export class SharedCircuitOpenError extends ResilienceRefusalError {
+  override readonly name = 'SharedCircuitOpenError';
+}
+
 /** The bulkhead had no free slot within the wait allowed: the call was not made. */
 export class BulkheadFullError extends ResilienceRefusalError {
   override readonly name = 'BulkheadFullError';

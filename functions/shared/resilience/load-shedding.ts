@@ -81,8 +81,13 @@ function quorumPlacement(deadlines: readonly number[] | undefined, settings: Pic
  * readings Δt apart the oldest placement time moves by ΔP: the system works
  * through Δt of ΔP's arrivals, and a new order, behind `age` of arrivals,
  * waits about age × Δt / ΔP (Little's law; ΔP = Δt is the steady state, where
- * the wait is the age itself). A stuck head (ΔP ≤ 0) predicts no end. A burst
- * thus shows within a few seconds, long before its oldest order is old.
+ * the wait is the age itself). A burst thus shows within a few seconds, long
+ * before its oldest order is old. A head that did not move at all (ΔP ≤ 0:
+ * a paused consumer, a dependency down) says nothing about when it will: it
+ * is expected to stay stuck about as long again as it has been (2 × age), the
+ * same reasoning as the breaker signal's. (The first version predicted no
+ * end, and refused orders 36 s into a 60 s outage at the 300 s deadline that
+ * would all have confirmed; those clients then waited the 30 s cap.)
  */
 function oldestAge(signals: AdmissionSignals, settings: AdmissionSettings, limitMs: number): { ageMs: number; waitMs: number } | undefined {
   const placedAt = quorumPlacement(signals.oldestDeadlines, settings);
@@ -92,7 +97,7 @@ function oldestAge(signals: AdmissionSignals, settings: AdmissionSettings, limit
   const earlierPlacedAt = earlier && quorumPlacement(earlier.oldestDeadlines, settings);
   if (!earlier || earlierPlacedAt === undefined || ageMs < trendFromShare * limitMs || signals.now - earlier.at < minTrendWindowMs) return { ageMs, waitMs: ageMs };
   const advancedMs = placedAt - earlierPlacedAt;
-  return { ageMs, waitMs: Math.max(ageMs, advancedMs <= 0 ? Number.POSITIVE_INFINITY : (ageMs * (signals.now - earlier.at)) / advancedMs) };
+  return { ageMs, waitMs: Math.max(ageMs, advancedMs <= 0 ? 2 * ageMs : (ageMs * (signals.now - earlier.at)) / advancedMs) };
 }
 
 /**
@@ -122,9 +127,9 @@ export function admissionDecision(signals: AdmissionSignals, settings: Admission
       shed: true,
       reason: 'oldest-age',
       // The oldest orders must get younger than the limit before a new one fits: about the excess, at least 2 s.
-      retryAfterSeconds: Number.isFinite(age.waitMs) ? clampSeconds(age.waitMs - limitMs, 2, settings.maxRetryAfterSeconds) : settings.maxRetryAfterSeconds,
+      retryAfterSeconds: clampSeconds(age.waitMs - limitMs, 2, settings.maxRetryAfterSeconds),
       detail: `orders in flight ${seen} (of the ${budgetSeconds} s a saga has)`,
-      figures: { oldestAgeMs: age.ageMs, expectedWaitMs: Number.isFinite(age.waitMs) ? Math.round(age.waitMs) : -1, limitMs },
+      figures: { oldestAgeMs: age.ageMs, expectedWaitMs: Math.round(age.waitMs), limitMs },
     };
   }
   if (signals.inFlight !== undefined && signals.inFlight >= settings.maxInFlight) {

@@ -2,7 +2,7 @@ import { Bulkhead } from './bulkhead';
 import { CircuitBreaker, type CircuitTransition } from './circuit-breaker';
 import type { Clock } from './clock';
 import { Deadline, withTimeout } from './deadline';
-import { CallTimeoutError, CircuitOpenError, DeadlineExceededError } from './errors';
+import { CallTimeoutError, CircuitOpenError, DeadlineExceededError, SharedCircuitOpenError } from './errors';
 import type { ResilienceSettings } from './profiles';
 import { retrying } from './retry';
 
@@ -38,7 +38,20 @@ export interface ResilientCallerHooks {
  * business, read per call, so a profile switch takes effect at once; the
  * breaker and bulkhead state outlive invocations (one per execution environment).
  */
-export function resilientCaller(name: string, deps: { clock: Clock; random?: () => number; hooks?: ResilientCallerHooks }) {
+export interface ResilientCallerDeps {
+  clock: Clock;
+  random?: () => number;
+  hooks?: ResilientCallerHooks;
+  /**
+   * The dependency's shared breaker, asked before every attempt (it caches its
+   * read): a reason refuses the attempt untried (SharedCircuitOpenError, not
+   * retried). This environment's own breaker needs several failures of its
+   * own to open; with this, the failures another environment saw are enough.
+   */
+  sharedRefusal?: () => Promise<string | undefined>;
+}
+
+export function resilientCaller(name: string, deps: ResilientCallerDeps) {
   const { clock, hooks = {} } = deps;
   const breakers = new Map<string, CircuitBreaker>();
   const bulkheads = new Map<string, Bulkhead>();
@@ -66,6 +79,8 @@ export function resilientCaller(name: string, deps: { clock: Clock; random?: () 
 
     const once = async (number: number): Promise<T> => {
       if (deadline.expired) throw new DeadlineExceededError(`${options.operation}: the overall deadline passed before attempt ${number}`);
+      const refusal = await deps.sharedRefusal?.();
+      if (refusal) throw new SharedCircuitOpenError(`${options.operation} refused without trying: ${refusal}`);
       const release = bulkhead ? await bulkhead.acquire(deadline.remainingMs()) : () => {};
       try {
         let permit;
@@ -99,7 +114,7 @@ export function resilientCaller(name: string, deps: { clock: Clock; random?: () 
       deadline,
       ...(deps.random ? { random: deps.random } : {}),
       // A breaker refusal is the point of the breaker: retrying it at once would only ask again.
-      isRetryable: (error) => !(error instanceof CircuitOpenError) && !(error instanceof DeadlineExceededError) && options.isRetryable(error),
+      isRetryable: (error) => !(error instanceof CircuitOpenError) && !(error instanceof SharedCircuitOpenError) && !(error instanceof DeadlineExceededError) && options.isRetryable(error),
       onRetry: (retry) => hooks.onRetry?.({ operation: options.operation, ...retry }),
     });
   }

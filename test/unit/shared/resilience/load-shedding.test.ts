@@ -65,7 +65,20 @@ describe('admissionDecision', () => {
 
     expect(admissionDecision(stuck(2_000, 5_000), settings)).toEqual({ shed: false });
     expect(admissionDecision(stuck(5_000, 1_500), settings)).toEqual({ shed: false });
-    expect(admissionDecision(stuck(5_000, 5_000), settings)).toMatchObject({ shed: true, reason: 'oldest-age', retryAfterSeconds: 30 });
+    // A head that does not move is expected to stay stuck as long again: a new order would wait 2 × its age.
+    expect(admissionDecision(stuck(4_900, 5_000), settings)).toEqual({ shed: false });
+    expect(admissionDecision(stuck(5_000, 5_000), settings)).toMatchObject({ shed: true, reason: 'oldest-age', retryAfterSeconds: 2, figures: { oldestAgeMs: 5_000, expectedWaitMs: 10_000 } });
+    expect(admissionDecision(stuck(8_000, 5_000), settings)).toMatchObject({ shed: true, retryAfterSeconds: 6 });
+  });
+
+  it('lets a 60 s outage at the 300 s deadline through: a stuck head is refused only once twice its age passes the 145 s budget', () => {
+    const aws = { ...settings, sagaDeadlineMs: 300_000 };
+    const stuckFor = (age: number) => {
+      const heads = [0, 0, 0].map(() => now - age + aws.sagaDeadlineMs);
+      return { now, oldestDeadlines: heads, earlier: { at: now - 5_000, oldestDeadlines: heads } };
+    };
+    expect(admissionDecision(stuckFor(60_000), aws)).toEqual({ shed: false });
+    expect(admissionDecision(stuckFor(72_500), aws)).toMatchObject({ shed: true, reason: 'oldest-age' });
   });
 
   it('sheds on the breaker once it has been open for the fraction, asking to come back after as long again (capped)', () => {

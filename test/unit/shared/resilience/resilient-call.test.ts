@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CircuitTransition } from '#shared/resilience/circuit-breaker';
 import { Deadline } from '#shared/resilience/deadline';
-import { BulkheadFullError, CallTimeoutError, CircuitOpenError } from '#shared/resilience/errors';
+import { BulkheadFullError, CallTimeoutError, CircuitOpenError, SharedCircuitOpenError } from '#shared/resilience/errors';
 import { resilienceProfile } from '#shared/resilience/profiles';
 import { resilientCaller } from '#shared/resilience/resilient-call';
 import { FakeClock, outcomeOn, settle } from '../../../helpers/fake-clock';
@@ -24,6 +24,33 @@ function fixture() {
 const isRetryable = (error: unknown) => error instanceof Unavailable || error instanceof CallTimeoutError;
 
 describe('resilientCaller', () => {
+  it('asks the shared breaker before every attempt: an open one refuses untried, once, and a closed one lets the retries run', async () => {
+    const clock = new FakeClock();
+    let sharedOpen = false;
+    let asked = 0;
+    const caller = resilientCaller('provider', {
+      clock,
+      random: () => 0.5,
+      sharedRefusal: async () => (asked++, sharedOpen ? 'the shared provider breaker is open (generation 1)' : undefined),
+    });
+    let attempts = 0;
+    // The first attempt fails, and before the retry another environment opens the shared breaker.
+    const failing = () => (attempts++, (sharedOpen = true), Promise.reject(new Unavailable()));
+
+    const refused = await outcomeOn(caller.call(failing, { settings: resilienceProfile('full'), deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock);
+
+    expect(refused.error).toBeInstanceOf(SharedCircuitOpenError);
+    expect((refused.error as Error).message).toBe('authorize refused without trying: the shared provider breaker is open (generation 1)');
+    expect(attempts).toBe(1);
+    expect(asked).toBe(2);
+
+    sharedOpen = false;
+    attempts = 0;
+    const passed = await outcomeOn(caller.call(() => (attempts++, Promise.resolve('ok')), { settings: resilienceProfile('full'), deadline: Deadline.none(clock), isRetryable, operation: 'authorize' }), clock);
+    expect(passed.value).toBe('ok');
+    expect(attempts).toBe(1);
+  });
+
   it('makes one attempt and no more under the none profile', async () => {
     const { clock, caller } = fixture();
     let attempts = 0;
