@@ -89,8 +89,16 @@ export interface ExperimentResult {
   machine: Machine;
   settings: ExperimentSettings;
   configurations: (Configuration & { report: CompactReport })[];
+  /** `provider-outage-60s` at the deployed (local: 30 s) deadline, then at the AWS default of 300 s. */
   outage: CompactReport | undefined;
+  outageAtAwsDeadline?: CompactReport | undefined;
 }
+
+/** The outage scenarios the experiment ends with, and what each line calls its deadline. */
+const outageScenarios = [
+  { scenario: 'provider-outage-60s', deadline: 'the deployed saga deadline' },
+  { scenario: 'provider-outage-60s-aws-deadline', deadline: 'the AWS default saga deadline, 300 s' },
+] as const;
 
 /** The scenario one configuration runs: the fault for the whole placement window, healed when the last order is placed. */
 export function configurationScenario(configuration: Configuration, settings: ExperimentSettings): Scenario {
@@ -143,16 +151,27 @@ export async function runExperiment(
     const report = await runScenario(deployment, configurationScenario(configuration, settings), { api: options.api, driver, log, auditTimeoutMs: 20_000 });
     results.push({ ...configuration, report: compact(report) });
   }
-  let outage: CompactReport | undefined;
-  if (settings.outage) {
-    log('\n== provider outage 60 s (default profile: full) ==');
+  const outages: CompactReport[] = [];
+  for (const { scenario, deadline } of settings.outage ? outageScenarios : []) {
+    log(`\n== provider outage 60 s at ${deadline} (default profile: full) ==`);
     await driver.clearAll();
     await drain(deployment, 180_000, log);
     await sleep(4000);
-    outage = compact(await runScenario(deployment, loadScenario('provider-outage-60s'), { api: options.api, driver, log, auditTimeoutMs: 30_000 }));
+    outages.push(compact(await runScenario(deployment, loadScenario(scenario), { api: options.api, driver, log, auditTimeoutMs: 30_000 })));
   }
   await driver.clearAll();
-  return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, target: deployment.target.name, command: options.command, machine: machine(), settings, configurations: results, outage };
+  const [outage, outageAtAwsDeadline] = outages;
+  return {
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    target: deployment.target.name,
+    command: options.command,
+    machine: machine(),
+    settings,
+    configurations: results,
+    outage,
+    ...(outageAtAwsDeadline ? { outageAtAwsDeadline } : {}),
+  };
 }
 
 const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
@@ -171,6 +190,17 @@ const refunds = (report: CompactReport) => {
   const figures = (report.chargeAfterCancel as ChargeAfterCancel | undefined)?.authorizeThenRefund;
   return figures === undefined ? '–' : `${figures.run} (${figures.cancelledBeforeHeal} / ${figures.cancelledAfterHeal})`;
 };
+
+/** One outage scenario's figures, in a sentence. */
+function outageLine(report: CompactReport, { scenario, deadline }: (typeof outageScenarios)[number]): string {
+  return (
+    `Provider outage at ${deadline} (scenario \`${scenario}\`, default profile \`full\`): ${report.figures.offered} orders, the provider down for 60 s: ` +
+    `${pct(report.figures.eventualSuccess)} confirmed (${pct(report.figures.successWithinDeadline)} by the deadline), cancelled ${Object.entries(report.figures.cancelled).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none'}, ` +
+    `saga p50 / p95 ${ms(report.figures.sagaP50Ms)} / ${ms(report.figures.sagaP95Ms)}, amplification ${amp(report.amplification)}${report.providerCalls ? ` (${report.providerCalls.authorize} authorize + ${report.providerCalls.refund} refund + ${report.providerCalls.lookup} look-up)` : ''}, ` +
+    `duplicate charges ${report.duplicates.length}, authorized then refunded ${refunds(report)}, lost ${report.lost.length}, DLQ messages at the end ${report.deadLettersAtEnd ? report.deadLettersAtEnd.reduce((sum, dlq) => sum + dlq.messages, 0) : '–'}, ` +
+    `recovered ${recovery(report)} after the provider came back, invariants ${audit(report)}.`
+  );
+}
 
 /** The measured table, in Markdown. */
 export function resultTable(result: ExperimentResult): string[] {
@@ -237,13 +267,8 @@ export function resultsSection(result: ExperimentResult, artifacts: { svg: strin
     `| full configuration: amplification | 1.1× | ${full ? amp(full.report.amplification) : 'not run'} |`,
     '',
     ...(outage
-      ? [
-          `Provider outage (scenario \`provider-outage-60s\`, default profile \`full\`): ${outage.figures.offered} orders, the provider down from t+${outage.steps[0]?.at ?? '?'} s to t+${outage.steps.at(-1)?.at ?? '?'} s: ` +
-            `${pct(outage.figures.eventualSuccess)} confirmed (${pct(outage.figures.successWithinDeadline)} by the deadline), cancelled ${Object.entries(outage.figures.cancelled).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none'}, ` +
-            `saga p50 / p95 ${ms(outage.figures.sagaP50Ms)} / ${ms(outage.figures.sagaP95Ms)}, amplification ${amp(outage.amplification)}, duplicate charges ${outage.duplicates.length}, authorized then refunded ${refunds(outage)}, lost ${outage.lost.length}, ` +
-            `recovered ${recovery(outage)} after the provider came back, invariants ${audit(outage)}.`,
-        ]
-      : ['The provider-outage scenario was not run (--no-outage).']),
+      ? [outage, result.outageAtAwsDeadline].flatMap((report, index) => (report ? [outageLine(report, outageScenarios[index]!), ''] : [])).slice(0, -1)
+      : ['The provider-outage scenarios were not run (--no-outage).']),
     '',
     resultsEnd,
   ];
