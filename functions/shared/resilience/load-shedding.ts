@@ -64,7 +64,7 @@ export function admissionLimitMs(settings: Pick<AdmissionSettings, 'sagaDeadline
 }
 
 /** Below this share of the limit the oldest orders are young enough that how fast they move says nothing. */
-const trendFromShare = 0.25;
+const trendFromShare = 0.1;
 /** Two readings closer than this are too noisy to tell how fast the oldest orders move. */
 export const minTrendWindowMs = 2_000;
 
