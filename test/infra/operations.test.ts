@@ -92,6 +92,12 @@ describe.each(stacks)('operations of %s', (stackName) => {
     expect(steps).toEqual(expect.arrayContaining(['StartMessageMoveTask', 'StartReplay']));
     template().hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'ssm.amazonaws.com' } })]) } });
 
+    // Without DestinationArn SQS returns each message to the queue it was dead-lettered from, and a message EventBridge or
+    // the consumer itself put into the DLQ has none (SQS API reference, StartMessageMoveTask; docs/operations.md).
+    const moves = documents.flatMap(([, document]) => (document.Properties?.Content as { mainSteps: { inputs: Record<string, unknown> }[] }).mainSteps.filter((step) => step.inputs.Api === 'StartMessageMoveTask'));
+    expect(moves).toHaveLength(1);
+    expect(moves[0]!.inputs).toMatchObject({ SourceArn: '{{ DeadLetterQueueArn }}', DestinationArn: '{{ DestinationQueueArn }}' });
+
     const localTemplate = local.templates.get(stackName)!;
     expect(resourcesOf(localTemplate, 'AWS::Events::Archive')).toHaveLength(0);
     expect(resourcesOf(localTemplate, 'AWS::SSM::Document')).toHaveLength(0);
@@ -104,4 +110,15 @@ it('alarms when the payment provider breaker refuses calls, in the payments regi
   expect(breaker('DuckStore-secondary')?.[1]).toMatchObject({ Namespace: 'DuckStore', Threshold: 1, Statistic: 'Sum', Dimensions: [{ Name: 'service', Value: 'payments' }] });
   expect(breaker('DuckStore-secondary')?.[1].AlarmDescription).toContain(runbooks.paymentProviderOutage);
   expect(breaker('DuckStore-primary')).toBeUndefined();
+});
+
+it('names the customer claim to the orders API behind the JWT authorizer only: without it the handler would take any body customerId (apiAuth=none keeps the body value)', () => {
+  const apiVariables = (templates: Synthesized) =>
+    resourcesOf(templates.templates.get('DuckStore-primary')!, 'AWS::Lambda::Function')
+      .map(([, fn]) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})
+      .filter((variables) => 'LOAD_SHED_MAX_IN_FLIGHT' in variables);
+  expect(apiVariables(synthesized)).toEqual([expect.objectContaining({ CUSTOMER_CLAIM: 'sub' })]);
+  const withoutAuth = synthesize({ 'duckstore:apiAuth': 'none' });
+  expect(apiVariables(withoutAuth)).toHaveLength(1);
+  expect(apiVariables(withoutAuth)[0]).not.toHaveProperty('CUSTOMER_CLAIM');
 });
