@@ -57,9 +57,14 @@ const jitteredRetries: RetrySettings = { maxAttempts: 3, backoff: 'full-jitter',
  * attempts still succeed 7 times in 8, and opening would turn that into SQS
  * redeliveries. Attempts are counted, and the state is per execution
  * environment, which sees only its share of the traffic: so a small minimum
- * and a long window, or an outage would never be noticed.
+ * and a long window, or an outage would never be noticed. And 8 failures in
+ * a row open it whatever the window held before, so an outage under load is
+ * called after 8 calls, not after three times as many as the window's
+ * successes (at a 20 % error rate, 8 in a row is one chance in 390,000 per
+ * call; at 50 %, one in 256, and a trip then costs a pause and a probe, not
+ * an order).
  */
-const breaker: CircuitBreakerSettings = { windowMs: 60_000, minimumCalls: 5, failureRateThreshold: 0.75, cooldownMs: 10_000, trialCalls: 2 };
+const breaker: CircuitBreakerSettings = { windowMs: 60_000, minimumCalls: 5, failureRateThreshold: 0.75, consecutiveFailures: 8, cooldownMs: 10_000, trialCalls: 2 };
 // A batch (≤ 10 records) never fills the queue; a record waits for a slot as long as its deadline allows.
 const bulkhead: BulkheadSettings = { maxConcurrent: 4, maxQueued: 16, maxWaitMs: 10_000 };
 const shedding: LoadSheddingProfile = { retryAfterSeconds: 5 };

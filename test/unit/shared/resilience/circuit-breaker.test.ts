@@ -46,6 +46,27 @@ describe('CircuitBreaker, closed', () => {
     expect(transitions).toEqual([{ breaker: 'provider', from: 'closed', to: 'open', reason: '2 of the last 4 calls failed within 10000 ms (2 errors, 0 timeouts)' }]);
   });
 
+  it('opens after the configured failures in a row even when the window\'s earlier successes keep the rate below the threshold', () => {
+    const { subject, call, transitions } = breaker({ consecutiveFailures: 3 });
+    for (let index = 0; index < 10; index++) call('succeeded');
+    call('failed');
+    call('failed');
+    call('succeeded');
+    call('failed');
+    call('failed');
+    expect(subject.state).toBe('closed');
+
+    call('failed');
+
+    expect(subject.state).toBe('open');
+    expect(transitions.at(-1)?.reason).toBe('the last 3 calls failed in a row (3 errors, 0 timeouts)');
+    // Without the setting, the rate alone: 5 failures of 16 calls stay closed.
+    const rateOnly = breaker();
+    for (let index = 0; index < 10; index++) rateOnly.call('succeeded');
+    for (let index = 0; index < 5; index++) rateOnly.call('failed');
+    expect(rateOnly.subject.state).toBe('closed');
+  });
+
   it('forgets outcomes older than the rolling window', async () => {
     const { clock, subject, call } = breaker();
     call('failed');
