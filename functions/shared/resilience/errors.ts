@@ -20,6 +20,12 @@ export class CircuitOpenError extends ResilienceRefusalError {
 /** The dependency's breaker shared by every execution environment is open (another environment saw it fail): the call was not made. */
 export class SharedCircuitOpenError extends ResilienceRefusalError {
   override readonly name = 'SharedCircuitOpenError';
+  constructor(
+    readonly breaker: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The bulkhead had no free slot within the wait allowed: the call was not made. */

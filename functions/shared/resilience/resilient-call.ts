@@ -18,8 +18,8 @@ export interface CallOptions {
 
 export interface ResilientCallerHooks {
   onTransition?(transition: CircuitTransition): void;
-  /** A call refused by an open breaker. */
-  onBreakerRefusal?(error: CircuitOpenError): void;
+  /** A call refused by an open breaker: this environment's, or the one shared by every environment. */
+  onBreakerRefusal?(error: CircuitOpenError | SharedCircuitOpenError): void;
   onRetry?(retry: { operation: string; attempt: number; delayMs: number; error: unknown }): void;
 }
 
@@ -80,7 +80,11 @@ export function resilientCaller(name: string, deps: ResilientCallerDeps) {
     const once = async (number: number): Promise<T> => {
       if (deadline.expired) throw new DeadlineExceededError(`${options.operation}: the overall deadline passed before attempt ${number}`);
       const refusal = await deps.sharedRefusal?.();
-      if (refusal) throw new SharedCircuitOpenError(`${options.operation} refused without trying: ${refusal}`);
+      if (refusal) {
+        const error = new SharedCircuitOpenError(name, `${options.operation} refused without trying: ${refusal}`);
+        hooks.onBreakerRefusal?.(error);
+        throw error;
+      }
       const release = bulkhead ? await bulkhead.acquire(deadline.remainingMs()) : () => {};
       try {
         let permit;

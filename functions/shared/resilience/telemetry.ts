@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../metrics';
 import { logger } from '../powertools';
 import type { CircuitTransition } from './circuit-breaker';
-import type { CircuitOpenError } from './errors';
+import { CircuitOpenError, SharedCircuitOpenError } from './errors';
 import type { ResilientCallerHooks } from './resilient-call';
 
 /** The metric names of the resilience patterns (namespace DuckStore), agreed with the alarms and dashboards over them. */
@@ -35,9 +35,11 @@ export const observedResilience: ResilientCallerHooks = {
     log('circuit breaker transition', { circuitBreaker: transition });
     recordResilienceMetric('circuitBreakerTransition', { dimensions: { to: transition.to }, metadata: { breaker: transition.breaker } });
   },
-  onBreakerRefusal(error: CircuitOpenError) {
-    logger.debug('call refused by the open circuit breaker', { breaker: error.breaker, retryAt: new Date(error.retryAt).toISOString() });
-    recordResilienceMetric('circuitBreakerOpen', { metadata: { breaker: error.breaker } });
+  onBreakerRefusal(error: CircuitOpenError | SharedCircuitOpenError) {
+    if (error instanceof CircuitOpenError) logger.debug('call refused by the open circuit breaker', { breaker: error.breaker, retryAt: new Date(error.retryAt).toISOString() });
+    else logger.debug('call refused by the open shared circuit breaker', { breaker: error.breaker });
+    // One metric for both: the breaker alarm counts refusals, whichever breaker made them.
+    recordResilienceMetric('circuitBreakerOpen', { metadata: { breaker: error.breaker, shared: String(error instanceof SharedCircuitOpenError) } });
   },
   onRetry({ operation, attempt, delayMs, error }) {
     logger.info('retrying a failed call', { operation, attempt, delayMs, error: error instanceof Error ? error.message : String(error) });

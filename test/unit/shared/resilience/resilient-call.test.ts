@@ -12,7 +12,7 @@ class Refused extends Error {}
 function fixture() {
   const clock = new FakeClock();
   const transitions: CircuitTransition[] = [];
-  const refusals: CircuitOpenError[] = [];
+  const refusals: (CircuitOpenError | SharedCircuitOpenError)[] = [];
   const caller = resilientCaller('provider', {
     clock,
     random: () => 0.5,
@@ -28,9 +28,11 @@ describe('resilientCaller', () => {
     const clock = new FakeClock();
     let sharedOpen = false;
     let asked = 0;
+    const refusals: unknown[] = [];
     const caller = resilientCaller('provider', {
       clock,
       random: () => 0.5,
+      hooks: { onBreakerRefusal: (error) => refusals.push(error) },
       sharedRefusal: async () => (asked++, sharedOpen ? 'the shared provider breaker is open (generation 1)' : undefined),
     });
     let attempts = 0;
@@ -43,6 +45,9 @@ describe('resilientCaller', () => {
     expect((refused.error as Error).message).toBe('authorize refused without trying: the shared provider breaker is open (generation 1)');
     expect(attempts).toBe(1);
     expect(asked).toBe(2);
+    // Counted like this environment's own breaker's refusals (the CircuitBreakerOpen metric and its alarm).
+    expect(refusals).toEqual([refused.error]);
+    expect((refused.error as SharedCircuitOpenError).breaker).toBe('provider');
 
     sharedOpen = false;
     attempts = 0;
