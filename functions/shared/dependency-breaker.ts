@@ -13,11 +13,11 @@ const probeRoundMarginMs = 1_000;
 /** The least concurrency an SQS event source mapping allows (ScalingConfig.MaximumConcurrency: 2 to 1000). */
 const rampConcurrency = 2;
 
-/** The resume ramp from the environment: none when the ramp is 0 ms or the mapping cannot go lower than the ramp. */
+/** The resume ramp from the environment (its length may be 0: no ramp); none without the mapping's deployed maximum. */
 function resumeRamp() {
-  const ms = optionalWholeNumber('BREAKER_RAMP_MS', 0, { unit: 'milliseconds' });
+  if (process.env.MAPPING_MAX_CONCURRENCY === undefined) return undefined;
   const fullConcurrency = optionalWholeNumber('MAPPING_MAX_CONCURRENCY', rampConcurrency, { unit: 'batches', positive: true });
-  return ms > 0 && fullConcurrency > rampConcurrency ? { concurrency: rampConcurrency, ms, fullConcurrency } : undefined;
+  return { concurrency: rampConcurrency, ms: optionalWholeNumber('BREAKER_RAMP_MS', 0, { unit: 'milliseconds' }), fullConcurrency };
 }
 
 /**
@@ -76,7 +76,9 @@ export function dependencyBreakerOf(dependency: string, options: { probe(): Prom
     knownOpen: () => tripping || breaker.lastSeenState() === 'open',
     /** Open: the batch is deferred untried (and the mapping paused, if the tripping environment could not); closed again: `onClosed`. */
     async deferral(onClosed: (reason: string) => void): Promise<{ reason: string; retryAfterSeconds: number } | undefined> {
-      const view = await breaker.view();
+      // An open view is read again, not taken from the cache: a probe may just have closed it and resumed the mapping.
+      const cached = await breaker.view();
+      const view = cached.state === 'open' ? await breaker.view({ fresh: true }) : cached;
       tripping = false;
       const previous = seenGeneration;
       seenGeneration = view.generation;

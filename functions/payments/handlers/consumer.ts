@@ -49,7 +49,8 @@ const caller = resilientCaller('payment-provider', {
     ...observedResilience,
     onTransition(transition) {
       observedResilience.onTransition?.(transition);
-      if (shared && transition.from === 'closed' && transition.to === 'open') shared.trip(transition.reason);
+      // Every opening, not only the first from closed: a trip that failed (DynamoDB, the Lambda API) is tried again.
+      if (shared && transition.to === 'open') shared.trip(transition.reason);
     },
   },
 });

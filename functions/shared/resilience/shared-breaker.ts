@@ -36,7 +36,9 @@ export interface SharedBreakerSettings {
    * After a resume, the mapping runs at `concurrency` batches at once for
    * `ms`, then at `fullConcurrency` (its deployed maximum): the backlog of a
    * long outage arrives as a ramp, not as a burst that times out on a
-   * dependency just back (and opens the breaker again). Undefined: no ramp.
+   * dependency just back (and opens the breaker again). `ms` 0: no ramp (a
+   * ramp left on the item still ends at `fullConcurrency`). Undefined: no
+   * ramp, and the mapping's concurrency is never touched.
    */
   ramp: { concurrency: number; ms: number; fullConcurrency: number } | undefined;
 }
@@ -103,16 +105,20 @@ export class SharedBreaker {
     this.settings = { ...defaultSharedBreakerSettings, ...deps.settings };
   }
 
-  /** The shared state, read at most once per `viewCacheMs`; an unreadable item is closed (the breaker must never stop the flow by itself). */
-  async view(): Promise<BreakerView> {
+  /**
+   * The shared state, read at most once per `viewCacheMs` (`fresh`: read now);
+   * an unreadable item is closed, whatever was cached: the breaker must never
+   * stop the flow by itself.
+   */
+  async view(options: { fresh?: boolean } = {}): Promise<BreakerView> {
     const now = this.deps.clock.now();
-    if (this.cached && now - this.cached.readAt < this.settings.viewCacheMs) return this.cached.view;
+    if (!options.fresh && this.cached && now - this.cached.readAt < this.settings.viewCacheMs) return this.cached.view;
     let view: BreakerView;
     try {
       view = readBreakerItem(await this.deps.store.read());
     } catch (error) {
       this.log('dependency breaker unreadable: treated as closed', { error: String(error) });
-      view = this.cached?.view ?? { state: 'closed', generation: 0 };
+      view = { state: 'closed', generation: this.cached?.view.generation ?? 0 };
     }
     this.cached = { view, readAt: now };
     return view;
@@ -144,15 +150,32 @@ export class SharedBreaker {
       return;
     }
     this.log('dependency breaker opened: consumer paused until a probe succeeds', { dependency: this.deps.dependency, reason, generation: view.generation });
-    await this.ensurePaused(view.generation);
-    await this.deps.continueProbing();
+    try {
+      await this.ensurePaused(view.generation);
+    } finally {
+      // Probing starts even if the pause failed: the batches that find the item open pause it again.
+      await this.deps.continueProbing();
+    }
   }
 
-  /** An invocation that finds the breaker open makes sure the mapping is paused (the tripping environment may have failed to). */
+  /**
+   * An invocation that finds the breaker open makes sure the mapping is paused
+   * (the tripping environment may have failed to). The pause can race the
+   * probe that closes the breaker and resumes the mapping: so the item is read
+   * again after it, and a breaker closed meanwhile gets its mapping back
+   * (without that, the mapping stayed disabled under a closed item that
+   * nothing would resume).
+   */
   async ensurePaused(generation: number): Promise<void> {
     if (this.pausedGeneration === generation) return;
     await this.deps.mapping.setEnabled(false);
     this.pausedGeneration = generation;
+    const now = await this.view({ fresh: true });
+    if (now.state === 'closed' && now.generation > generation) {
+      this.log('dependency breaker closed while this environment paused the consumer: resuming it', { dependency: this.deps.dependency, generation: now.generation });
+      await this.deps.mapping.setEnabled(true);
+      this.pausedGeneration = undefined;
+    }
   }
 
   /**
@@ -178,7 +201,7 @@ export class SharedBreaker {
     const due = item.nextProbeAt ?? (item.openedAt ?? this.deps.clock.now()) + this.settings.firstProbeAfterMs;
     const waitMs = Math.max(0, due - this.deps.clock.now());
     if (waitMs > budgetMs) {
-      if (fromChain) await this.deps.continueProbing();
+      if (fromChain) await this.handOver(waitMs, budgetMs);
       return { outcome: 'not-due', nextProbeAt: due };
     }
     if (waitMs > 0) await this.deps.sleep(waitMs);
@@ -204,14 +227,31 @@ export class SharedBreaker {
     return { outcome: 'still-open', reason: result.reason, nextProbeAt: at + intervalMs };
   }
 
+  /**
+   * The chain's next round in a fresh invocation, once what is due is within
+   * a round's budget (at most this round's budget later): a round handed over
+   * at once would only invoke itself again and again until then.
+   */
+  private async handOver(waitMs: number, budgetMs: number): Promise<void> {
+    const sleepMs = Math.min(budgetMs, waitMs - budgetMs);
+    if (sleepMs > 0) await this.deps.sleep(sleepMs);
+    await this.deps.continueProbing();
+  }
+
   /** Resumes the mapping (at the ramp's concurrency, when there is a ramp) and hands the ramp's end to a fresh round. */
   private async resume(generation: number): Promise<void> {
-    const { ramp } = this.settings;
+    const ramp = this.activeRamp();
     await this.deps.mapping.setEnabled(true, ramp?.concurrency);
     await this.deps.store.markResumed(generation, ramp ? this.deps.clock.now() + ramp.ms : undefined);
     this.cached = undefined;
     this.pausedGeneration = undefined;
     if (ramp) await this.deps.continueProbing();
+  }
+
+  /** The ramp a resume uses: none when its length is 0 or the mapping cannot go lower than the ramp. */
+  private activeRamp() {
+    const { ramp } = this.settings;
+    return ramp && ramp.ms > 0 && ramp.fullConcurrency > ramp.concurrency ? ramp : undefined;
   }
 
   /**
@@ -224,14 +264,14 @@ export class SharedBreaker {
   private async endRamp(generation: number, rampUntil: number, budgetMs: number, fromChain: boolean): Promise<ProbeRound> {
     const { ramp } = this.settings;
     const waitMs = Math.max(0, rampUntil - this.deps.clock.now());
-    if (ramp && waitMs > budgetMs) {
-      if (fromChain) await this.deps.continueProbing();
+    if (this.activeRamp() && waitMs > budgetMs) {
+      if (fromChain) await this.handOver(waitMs, budgetMs);
       return { outcome: 'ramping', fullAt: rampUntil };
     }
-    if (waitMs > 0) await this.deps.sleep(waitMs);
+    if (waitMs > 0 && this.activeRamp()) await this.deps.sleep(waitMs);
     const item = await this.deps.store.read();
     if (item?.state !== 'closed' || item.generation !== generation || item.rampUntil === undefined) return { outcome: 'idle' };
-    // Deployed without a ramp now (a setting changed): the item's leftover ramp just ends.
+    // Always back to the deployed maximum, even if the ramp was turned off since: a leftover ramp must not stay at 2.
     if (ramp) await this.deps.mapping.setMaximumConcurrency(ramp.fullConcurrency);
     await this.deps.store.endRamp(generation);
     this.log('dependency breaker: ramp over, the consumer is back at full concurrency', { dependency: this.deps.dependency, generation, concurrency: ramp?.fullConcurrency });

@@ -206,12 +206,71 @@ describe('SharedBreaker', () => {
     expect(store.item).toMatchObject({ state: 'closed', generation: 4, rampUntil: clock.time + ramp.ms });
   });
 
-  it('an unreadable item is closed: the breaker never stops the flow by itself', async () => {
-    const { store, environment } = world();
+  it('an unreadable item is closed: the breaker never stops the flow by itself, even where it was last seen open', async () => {
+    const { clock, store, environment } = world();
+    const env = environment();
+    await env.trip('down');
+    expect(env.lastSeenState()).toBe('open');
     store.read = async () => {
       throw new Error('throttled');
     };
+    clock.time += defaultSharedBreakerSettings.viewCacheMs;
+    expect((await env.view()).state).toBe('closed');
+    expect(env.lastSeenState()).toBe('closed');
     expect((await environment().view()).state).toBe('closed');
+  });
+
+  it('regression (review): a pause from a stale open view, racing the probe that closed the breaker and resumed the consumer, gives the mapping back', async () => {
+    const { store, mapping, provider, environment } = world();
+    const stale = environment();
+    await environment().trip('down');
+    provider.up = true;
+    expect((await environment().probeRound(60_000, true)).outcome).toBe('closed');
+    expect(mapping.enabled).toBe(true);
+
+    // This environment still believes generation 1 is open, and pauses for it after the resume.
+    await stale.ensurePaused(1);
+
+    expect(store.item).toMatchObject({ state: 'closed', generation: 2, paused: false });
+    expect(mapping.enabled).toBe(true);
+    expect(mapping.switches.slice(-2)).toEqual([false, true]);
+  });
+
+  it('regression (review): a trip whose pause fails still starts the probe chain', async () => {
+    const { store } = world();
+    let chained = 0;
+    const env = new SharedBreaker({
+      dependency: 'provider',
+      store,
+      clock: { now: () => 1_000_000 },
+      mapping: {
+        setEnabled: async () => {
+          throw new Error('ResourceInUseException');
+        },
+        setMaximumConcurrency: async () => {},
+      },
+      probe: async () => ({ ok: false, reason: 'down' }),
+      continueProbing: async () => {
+        chained++;
+      },
+      sleep: async () => {},
+    });
+
+    await expect(env.trip('down')).rejects.toThrow('ResourceInUseException');
+
+    expect(store.item).toMatchObject({ state: 'open', generation: 1 });
+    expect(chained).toBe(1);
+  });
+
+  it('regression (review): a ramp left on the item after the ramp was turned off still ends at the full concurrency', async () => {
+    const { store, mapping, environment } = world({ ramp: { ...ramp, ms: 0 } });
+    store.item = { pk: 'BREAKER#provider', state: 'closed', generation: 2, paused: false, rampUntil: 2_000_000 };
+    mapping.concurrency = 2;
+
+    expect((await environment().probeRound(1_000, true)).outcome).toBe('ramped');
+
+    expect(mapping.concurrency).toBe(ramp.fullConcurrency);
+    expect(store.item?.rampUntil).toBeUndefined();
   });
 
   it('never probes one due slot twice, never resumes while open, and always ends closed, resumed and at full concurrency once the provider is back (any interleaving of trips, chain and backstop rounds, with or without the resume ramp)', async () => {
@@ -220,6 +279,8 @@ describe('SharedBreaker', () => {
       fc.record({ kind: fc.constant('round' as const), env: fc.nat(2), fromChain: fc.boolean(), budgetMs: fc.integer({ min: 0, max: 12_000 }) }),
       fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 15_000 }) }),
       fc.record({ kind: fc.constant('heal' as const) }),
+      // An environment that pauses for the opening before the current one (a stale cached view), e.g. just after a resume.
+      fc.record({ kind: fc.constant('stale-pause' as const), env: fc.nat(2) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 30 }), fc.boolean(), async (steps, ramped) => {
@@ -230,7 +291,10 @@ describe('SharedBreaker', () => {
           if (action.kind === 'round') await Promise.all([environments[action.env]!.probeRound(action.budgetMs, action.fromChain), environments[(action.env + 1) % 3]!.probeRound(action.budgetMs, !action.fromChain)]);
           if (action.kind === 'wait') clock.time += action.ms;
           if (action.kind === 'heal') provider.up = true;
+          if (action.kind === 'stale-pause' && store.item && store.item.generation > 0) await environments[action.env]!.ensurePaused(store.item.generation - 1);
           if (store.item?.state === 'open') expect(mapping.enabled).toBe(false);
+          // Closed and resumed (not left for a prober to resume): nothing may hold the mapping disabled.
+          if (store.item?.state === 'closed' && !store.item.paused) expect(mapping.enabled).toBe(true);
         }
         const slots = store.claims.map((claim) => `${claim.generation}@${claim.due}`);
         expect(new Set(slots).size).toBe(slots.length);
