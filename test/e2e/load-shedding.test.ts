@@ -28,25 +28,31 @@ const json = { 'content-type': 'application/json' };
 const post = (key: string, body: string) => system.api.request('POST', '/orders', { headers: { ...json, 'idempotency-key': key }, body });
 const orderBody = (customerId: string) => JSON.stringify({ customerId, items: [{ sku: 'DUCK-CLASSIC', quantity: 1 }] });
 
+/** One POST a second until the API refuses one (503) or `forMs` passes: the orders accepted first, and the refused request. */
+async function placeUntilRefused(customerId: string, forMs: number) {
+  const accepted: string[] = [];
+  let refused: { key: string; response: Awaited<ReturnType<typeof post>> } | undefined;
+  for (const deadline = Date.now() + forMs; !refused && Date.now() < deadline; ) {
+    const key = randomUUID();
+    const response = await post(key, orderBody(customerId));
+    if (response.status === 503) refused = { key, response };
+    else {
+      expect(response.status).toBe(202);
+      accepted.push((response.body as { orderId: string }).orderId);
+      // Let the API's cached signals (~2 s) see the new order.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+  return { accepted, refused };
+}
+
 describe('load shedding at POST /orders', () => {
   it('refuses with 503, Retry-After and a problem once the orders in flight reach the limit, accepting nothing; every accepted order completes', async () => {
     const customerId = `e2e-shed-${randomUUID().slice(0, 8)}`;
     await pauseConsumer(system.deployment, 'payments');
     await setResilienceProfile(system.deployment, 'full,maxBacklog=2');
 
-    const accepted: string[] = [];
-    let refused: { key: string; response: Awaited<ReturnType<typeof post>> } | undefined;
-    for (const deadline = Date.now() + 30_000; !refused && Date.now() < deadline; ) {
-      const key = randomUUID();
-      const response = await post(key, orderBody(customerId));
-      if (response.status === 503) refused = { key, response };
-      else {
-        expect(response.status).toBe(202);
-        accepted.push((response.body as { orderId: string }).orderId);
-        // Let the API's cached count (~2 s) see the new order.
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    }
+    const { accepted, refused } = await placeUntilRefused(customerId, 30_000);
 
     expect(refused?.response.status).toBe(503);
     expect(refused!.response.headers.get('retry-after')).toBe('5');
@@ -77,18 +83,7 @@ describe('load shedding at POST /orders', () => {
     // The API reads the controls within ~2 s: orders placed before that would get the deployed deadline.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
-    const accepted: string[] = [];
-    let refused: { key: string; response: Awaited<ReturnType<typeof post>> } | undefined;
-    for (const deadline = Date.now() + 40_000; !refused && Date.now() < deadline; ) {
-      const key = randomUUID();
-      const response = await post(key, orderBody(customerId));
-      if (response.status === 503) refused = { key, response };
-      else {
-        expect(response.status).toBe(202);
-        accepted.push((response.body as { orderId: string }).orderId);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    }
+    const { accepted, refused } = await placeUntilRefused(customerId, 40_000);
 
     expect(refused?.response.status).toBe(503);
     const problem = refused!.response.body as Problem;

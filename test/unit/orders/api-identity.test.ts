@@ -18,6 +18,14 @@ function withClaims(event: APIGatewayProxyEventV2WithJWTAuthorizer, claims: Reco
 
 const orderFor = (customerId: string) => postOrder({ ...validOrderBody, customerId });
 
+/** A 403 problem of this type, and nothing written: no order, no outbox row. */
+function expectRefusedUnwritten(response: Awaited<ReturnType<ReturnType<typeof api>['send']>>, store: ReturnType<typeof api>['store'], problem: string): void {
+  expect(response.statusCode).toBe(403);
+  expect(response.body).toMatchObject({ type: `https://duckstore.dev/problems/${problem}`, status: 403 });
+  expect(store.orders.size).toBe(0);
+  expect(store.outbox).toHaveLength(0);
+}
+
 describe('POST /orders: whose order it is', () => {
   it('places the order for the customer the token names when the body names the same one', async () => {
     const { store, send } = api('sub');
@@ -33,11 +41,8 @@ describe('POST /orders: whose order it is', () => {
 
     const response = await send(withClaims(orderFor('cognito-sub-bob'), { sub: 'cognito-sub-alice' }));
 
-    expect(response.statusCode).toBe(403);
     expect(response.headers['content-type']).toBe('application/problem+json');
-    expect(response.body).toMatchObject({ type: 'https://duckstore.dev/problems/customer-mismatch', status: 403 });
-    expect(store.orders.size).toBe(0);
-    expect(store.outbox).toHaveLength(0);
+    expectRefusedUnwritten(response, store, 'customer-mismatch');
   });
 
   it('takes the customer from a configured claim instead of sub', async () => {
@@ -57,9 +62,7 @@ describe('POST /orders: whose order it is', () => {
 
     const response = await send(withClaims(orderFor('cust-7f3a21'), { sub: 'cognito-sub-alice' }));
 
-    expect(response.statusCode).toBe(403);
-    expect(response.body).toMatchObject({ type: 'https://duckstore.dev/problems/no-customer-claim' });
-    expect(store.orders.size).toBe(0);
+    expectRefusedUnwritten(response, store, 'no-customer-claim');
   });
 
   it('keeps the body customerId without the authorizer (apiAuth=none, the local cloud)', async () => {

@@ -48,12 +48,8 @@ describe('CircuitBreaker, closed', () => {
 
   it('opens after the configured failures in a row even when the window\'s earlier successes keep the rate below the threshold', () => {
     const { subject, call, transitions } = breaker({ consecutiveFailures: 3 });
-    for (let index = 0; index < 10; index++) call('succeeded');
-    call('failed');
-    call('failed');
-    call('succeeded');
-    call('failed');
-    call('failed');
+    const outcomes = [...Array<'succeeded'>(10).fill('succeeded'), 'failed', 'failed', 'succeeded', 'failed', 'failed'] as const;
+    outcomes.forEach(call);
     expect(subject.state).toBe('closed');
 
     call('failed');
